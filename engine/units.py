@@ -1,0 +1,152 @@
+"""Sizes and durations written with units ("512MiB", "250ms"), and drawn durations."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+
+_SIZE_UNITS = {
+    "": 1, "b": 1,
+    "k": 1024, "kib": 1024, "kb": 1000,
+    "m": 1024**2, "mib": 1024**2, "mb": 1000**2,
+    "g": 1024**3, "gib": 1024**3, "gb": 1000**3,
+    "t": 1024**4, "tib": 1024**4, "tb": 1000**4,
+}
+_DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
+_NUMBER_UNIT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Zµ]*)\s*$")
+
+
+def parse_size(value: object) -> int:
+    """Bytes from ``4096``, ``"1MiB"``, ``"64GiB"``, ``"0x100000"``. Raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size such as '512MiB', got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"size must not be negative, got {value}")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a size such as '512MiB', got {value!r}")
+    text = value.strip()
+    if text.lower().startswith("0x"):
+        try:
+            return int(text, 16)
+        except ValueError:
+            raise ValueError(f"bad hexadecimal size {value!r}") from None
+    match = _NUMBER_UNIT.match(text)
+    if not match or match.group(2).lower() not in _SIZE_UNITS:
+        raise ValueError(f"bad size {value!r}: use a number with B, KiB, MiB, GiB or TiB")
+    number = float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+    if number != int(number):
+        raise ValueError(f"size {value!r} is not a whole number of bytes")
+    return int(number)
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from ``1.5``, ``"250ms"``, ``"5s"``, ``"2min"``. Raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as '250ms', got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _NUMBER_UNIT.match(value)
+        if not match or match.group(2) not in _DURATION_UNITS:
+            raise ValueError(f"bad duration {value!r}: use a number with us, ms, s, min or h")
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    else:
+        raise ValueError(f"expected a duration such as '250ms', got {value!r}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"duration must be finite and not negative, got {value!r}")
+    return seconds
+
+
+def format_size(n_bytes: int) -> str:
+    """``1048576`` -> ``"1 MiB"``; exact binary units where they divide, else one decimal."""
+    for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n_bytes >= factor:
+            if n_bytes % factor == 0:
+                return f"{n_bytes // factor} {unit}"
+            return f"{n_bytes / factor:.1f} {unit}"
+    return f"{n_bytes} B"
+
+
+def format_duration(seconds: float) -> str:
+    """``0.25`` -> ``"250ms"``, ``12.5`` -> ``"12.500s"``."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f}us"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.1f}ms"
+    return f"{seconds:.3f}s"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A duration that is fixed or drawn: ``fixed``, ``uniform(a, b)``, ``lognormal(median, sigma)``."""
+
+    kind: str  # "fixed" | "uniform" | "lognormal"
+    a_s: float
+    b_s: float = 0.0  # uniform: upper bound; lognormal: sigma (no unit)
+
+    def draw(self, rng: random.Random) -> float:
+        """One sample in seconds; a fixed duration draws nothing from ``rng``."""
+        if self.kind == "fixed":
+            return self.a_s
+        if self.kind == "uniform":
+            return rng.uniform(self.a_s, self.b_s)
+        return rng.lognormvariate(math.log(self.a_s), self.b_s)
+
+    @property
+    def mean_s(self) -> float:
+        if self.kind == "fixed":
+            return self.a_s
+        if self.kind == "uniform":
+            return (self.a_s + self.b_s) / 2
+        return self.a_s * math.exp(self.b_s**2 / 2)
+
+    @property
+    def max_s(self) -> float:
+        """Upper bound (lognormal: the 99.9th percentile)."""
+        if self.kind == "fixed":
+            return self.a_s
+        if self.kind == "uniform":
+            return self.b_s
+        return self.a_s * math.exp(3.09 * self.b_s)
+
+    def __str__(self) -> str:
+        if self.kind == "fixed":
+            return format_duration(self.a_s)
+        if self.kind == "uniform":
+            return f"uniform({format_duration(self.a_s)}, {format_duration(self.b_s)})"
+        return f"lognormal({format_duration(self.a_s)}, {self.b_s:g})"
+
+
+_DIST = re.compile(r"^\s*(uniform|lognormal)\s*\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)\s*$")
+
+
+def parse_distribution(value: object) -> Duration:
+    """A fixed or drawn duration from ``"50ms"``, ``"uniform(0.5s, 1s)"``, ``"lognormal(700ms, 0.3)"``."""
+    if isinstance(value, str):
+        match = _DIST.match(value)
+        if match:
+            kind, first, second = match.groups()
+            if kind == "uniform":
+                low, high = parse_duration(first), parse_duration(second)
+                if high < low:
+                    raise ValueError(f"uniform({first}, {second}): upper bound below lower bound")
+                return Duration("uniform", low, high)
+            median = parse_duration(first)
+            if median <= 0:
+                raise ValueError("lognormal median must be above zero")
+            try:
+                sigma = float(second)
+            except ValueError:
+                raise ValueError(f"lognormal sigma must be a plain number, got {second!r}") from None
+            if not (0 <= sigma <= 5):
+                raise ValueError(f"lognormal sigma must be between 0 and 5, got {sigma}")
+            return Duration("lognormal", median, sigma)
+        if "(" in value:
+            raise ValueError(
+                f"bad distribution {value!r}: use 'uniform(a, b)' or 'lognormal(median, sigma)'"
+            )
+    return Duration("fixed", parse_duration(value))
