@@ -1,0 +1,45 @@
+"""``kdump-storm validate FILE...``: check scenario files without running them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.rng import RandomStreams
+from engine.scenario import Scenario, check_scenario_file, load_scenario
+from engine.storm import expand_storm, uevent_count
+
+NAME = "validate"
+HELP = "check scenario files without running them; print every problem, one per line"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(NAME, help=HELP, description=HELP)
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario file (TOML)")
+    p.set_defaults(run=run)
+
+
+def summary(scenario: Scenario) -> str:
+    """``2 storm phases, 320 uevents expected, strategies a, b`` for a valid scenario."""
+    actions = expand_storm(scenario, RandomStreams(scenario.seed))
+    n = len(scenario.storms)
+    parts = [f"{n} storm phase{'' if n == 1 else 's'}"]
+    if scenario.churn:
+        c = len(scenario.churn)
+        parts.append(f"{c} churn phase{'' if c == 1 else 's'}")
+    parts.append(f"{uevent_count(scenario, actions)} uevents expected")
+    parts.append(f"strategies {', '.join(scenario.strategies)}")
+    return ", ".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    ok = True
+    for path in args.files:
+        errors = check_scenario_file(path)
+        if errors:
+            ok = False
+            for err in errors:
+                print(str(err), file=sys.stderr)
+            continue
+        print(f"{path}: ok ({summary(load_scenario(path))})")
+    return 0 if ok else 2

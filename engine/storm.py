@@ -1,0 +1,115 @@
+"""Storm phases and churn -> the timed list of hotplug actions one run replays.
+
+Scripted ``[[storm]]`` phases give ``count`` actions at ``at + i * every``, each
+delayed by ``uniform(0, jitter)`` from stream ``storm.<index>``. ``[[churn]]`` gives
+Poisson arrivals from stream ``churn.<index>``; each arrival draws its kind (CPU
+with probability ``cpu_fraction``) and direction (add with ``add_fraction``). A
+churn action that would add past the possible cores / memory, remove the last core
+or block, or make a later scripted action impossible is turned around; if neither
+direction is possible it is dropped. Which core or block an action touches is the
+simulation's choice. The list depends on the scenario and seed only, never on the
+strategy.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from engine.rng import RandomStreams
+from engine.scenario import Scenario
+
+_ACTION = {
+    "cpu-add": "core-add",
+    "cpu-remove": "core-remove",
+    "memory-add": "block-add",
+    "memory-remove": "block-remove",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HotplugAction:
+    t_s: float
+    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove"
+    phase: str  # "storm[0]", "churn[1]"
+
+
+class _Counter:
+    """Running count of one resource (cores or blocks) over sorted action keys."""
+
+    def __init__(self, start: int, lo: int, hi: int) -> None:
+        self.start, self.lo, self.hi = start, lo, hi
+        self.keys: list[tuple] = []
+        self.after: list[int] = []  # count after each action
+
+    def add_fixed(self, entries: list[tuple[tuple, int]]) -> None:
+        count = self.start
+        for key, delta in sorted(entries):
+            count += delta
+            self.keys.append(key)
+            self.after.append(count)
+
+    def fits(self, key: tuple, delta: int) -> bool:
+        p = bisect_right(self.keys, key)
+        before = self.after[p - 1] if p else self.start
+        later = self.after[p:]
+        low = min(before, *later) if later else before
+        high = max(before, *later) if later else before
+        return self.lo <= low + delta and high + delta <= self.hi
+
+    def insert(self, key: tuple, delta: int) -> None:
+        p = bisect_right(self.keys, key)
+        before = self.after[p - 1] if p else self.start
+        self.keys.insert(p, key)
+        self.after.insert(p, before + delta)
+        for i in range(p + 1, len(self.after)):
+            self.after[i] += delta
+
+
+def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugAction]:
+    """All hotplug actions of the scenario, sorted by time (ties: storms, then churn, in order)."""
+    m = scenario.machine
+    keyed: list[tuple[tuple, HotplugAction]] = []
+    fixed: dict[str, list[tuple[tuple, int]]] = {"core": [], "block": []}
+    for phase in scenario.storms:
+        rng = streams.get(f"storm.{phase.index}")
+        action = _ACTION[phase.action]
+        for i in range(phase.count):
+            t_s = phase.at_s + i * phase.every_s
+            if phase.jitter_s > 0:
+                t_s += rng.uniform(0.0, phase.jitter_s)
+            key = (t_s, 0, phase.index, i)
+            keyed.append((key, HotplugAction(t_s, action, f"storm[{phase.index}]")))
+            fixed[action[: action.index("-")]].append((key, 1 if action.endswith("add") else -1))
+    block = m.memory_block_bytes
+    counters = {
+        "core": _Counter(m.cores_present, 1, m.cores_possible),
+        "block": _Counter(m.memory_bytes // block, 1, m.memory_possible_bytes // block),
+    }
+    for name, counter in counters.items():
+        counter.add_fixed(fixed[name])
+    for churn in scenario.churn:
+        rng = streams.get(f"churn.{churn.index}")
+        t_s, k = churn.start_s, 0
+        while True:
+            t_s += rng.expovariate(churn.rate_per_s)
+            if t_s >= churn.end_s:
+                break
+            kind = "core" if rng.random() < churn.cpu_fraction else "block"
+            add = rng.random() < churn.add_fraction
+            key = (t_s, 1, churn.index, k)
+            k += 1
+            for delta in (1, -1) if add else (-1, 1):
+                if counters[kind].fits(key, delta):
+                    counters[kind].insert(key, delta)
+                    action = f"{kind}-{'add' if delta > 0 else 'remove'}"
+                    keyed.append((key, HotplugAction(t_s, action, f"churn[{churn.index}]")))
+                    break
+    keyed.sort(key=lambda item: item[0])
+    return [action for _, action in keyed]
+
+
+def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
+    """Uevents the actions emit: one per thread for a core (pseries DLPAR), one per block."""
+    smt = scenario.machine.smt
+    return sum(smt if a.action.startswith("core") else 1 for a in actions)
