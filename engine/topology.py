@@ -1,0 +1,242 @@
+"""``Machine``: a pseries LPAR's cores (present/possible, SMT threads) and memory blocks.
+
+Thread ids are interrupt server numbers: thread ``i`` of core ``c`` is ``c * smt + i``,
+which is also the core node's ``reg`` and unit address. ``present_cores`` is in
+live-tree order: the kernel attaches a DLPAR-added node first among the ``/cpus``
+children, so the newest core comes first and boot cores follow in ascending order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dtb
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+
+class Machine:
+    """Cores present/possible with SMT threads, and memory in fixed-size blocks."""
+
+    def __init__(
+        self,
+        cpu_model: str = "POWER9",
+        smt: int = 8,
+        cores_present: int | Sequence[int] = 8,
+        cores_possible: int = 64,
+        memory_bytes: int = 64 * GIB,
+        memory_block_bytes: int = 256 * MIB,
+        memory_possible_bytes: int | None = None,
+        template: CpuNodeTemplate | None = None,
+        base_blob: bytes | None = None,
+    ) -> None:
+        if smt not in SMT_WIDTHS:
+            raise ValueError(f"SMT must be one of {SMT_WIDTHS}, got {smt}")
+        if cores_possible < 1:
+            raise ValueError(f"possible cores must be at least 1, got {cores_possible}")
+        if isinstance(cores_present, int):
+            if not 1 <= cores_present <= cores_possible:
+                raise ValueError(
+                    f"present cores must be between 1 and the {cores_possible} possible cores, "
+                    f"got {cores_present}"
+                )
+            boot = list(range(cores_present))
+        else:
+            boot = sorted(cores_present)
+            if not boot or len(set(boot)) != len(boot):
+                raise ValueError("present cores must be a non-empty set of core indexes")
+            if boot[0] < 0 or boot[-1] >= cores_possible:
+                raise ValueError(f"present cores must be within 0..{cores_possible - 1}")
+        if memory_block_bytes <= 0:
+            raise ValueError(f"memory block size must be positive, got {memory_block_bytes}")
+        if memory_bytes <= 0 or memory_bytes % memory_block_bytes:
+            raise ValueError(
+                f"memory ({memory_bytes} bytes) must be a positive multiple of the "
+                f"{memory_block_bytes}-byte memory block"
+            )
+        if memory_possible_bytes is None:
+            memory_possible_bytes = memory_bytes
+        if memory_possible_bytes < memory_bytes:
+            raise ValueError(
+                f"possible memory ({memory_possible_bytes} bytes) is below the boot memory "
+                f"({memory_bytes} bytes)"
+            )
+        self.cpu_model = cpu_model
+        self.smt = smt
+        self.cores_possible = cores_possible
+        self.memory_block_bytes = memory_block_bytes
+        self.memory_possible_bytes = memory_possible_bytes
+        self.boot_memory_bytes = memory_bytes
+        # an imported machine keeps its source tree's /cpus, memory and RTAS properties
+        self.imported = base_blob is not None
+        self._template = template if template is not None else CpuNodeTemplate.builtin(cpu_model)
+        self._base_blob = base_blob if base_blob is not None else builtin_dtb(cpu_model)
+        self._present: list[int] = boot
+        self._online: set[int] = {t for c in boot for t in self.threads_of(c)}
+        self._blocks: set[int] = set(range(memory_bytes // memory_block_bytes))
+        self.cpu_generation = 0
+        self.memory_generation = 0
+        self._online_cache: tuple[int, frozenset[int]] = (-1, frozenset())
+        self._blocks_cache: tuple[int, frozenset[int]] = (-1, frozenset())
+
+    # ---------------------------------------------------------------- static
+    @property
+    def template(self) -> CpuNodeTemplate:
+        return self._template
+
+    @property
+    def base_blob(self) -> bytes:
+        """The DTB the rest of the live tree comes from (a QEMU dump, or the imported file)."""
+        return self._base_blob
+
+    @property
+    def threads_possible(self) -> int:
+        return self.cores_possible * self.smt
+
+    def first_thread(self, core: int) -> int:
+        """Interrupt server number of the core's thread 0 (= ``reg`` of its node)."""
+        return core * self.smt
+
+    def threads_of(self, core: int) -> range:
+        return range(core * self.smt, (core + 1) * self.smt)
+
+    def core_of(self, thread: int) -> int:
+        return thread // self.smt
+
+    # ----------------------------------------------------------------- cores
+    @property
+    def present_cores(self) -> tuple[int, ...]:
+        """Core indexes in live-tree order: DLPAR-added cores first, newest first."""
+        return tuple(self._present)
+
+    @property
+    def cores_present(self) -> int:
+        return len(self._present)
+
+    @property
+    def online_threads(self) -> frozenset[int]:
+        gen, cached = self._online_cache
+        if gen != self.cpu_generation:
+            cached = frozenset(self._online)
+            self._online_cache = (self.cpu_generation, cached)
+        return cached
+
+    def add_core(self, core: int | None = None) -> int:
+        """DLPAR-add a core (lowest absent index by default); its threads start offline."""
+        present = set(self._present)
+        if core is None:
+            free = [c for c in range(self.cores_possible) if c not in present]
+            if not free:
+                raise ValueError(f"all {self.cores_possible} possible cores are present")
+            core = free[0]
+        elif not 0 <= core < self.cores_possible:
+            raise ValueError(
+                f"core {core} is outside the possible cores 0..{self.cores_possible - 1}"
+            )
+        elif core in present:
+            raise ValueError(f"core {core} is already present")
+        self._present.insert(0, core)
+        self.cpu_generation += 1
+        return core
+
+    def remove_core(self, core: int) -> None:
+        """DLPAR-remove a present core, offlining its threads first."""
+        if core not in self._present:
+            raise ValueError(f"core {core} is not present")
+        if len(self._present) == 1:
+            raise ValueError(f"core {core} is the last present core")
+        threads = set(self.threads_of(core))
+        if not (self._online - threads):
+            raise ValueError(f"removing core {core} would offline the last online thread")
+        self._online -= threads
+        self._present.remove(core)
+        self.cpu_generation += 1
+
+    def online_thread(self, thread: int) -> None:
+        core = self.core_of(thread)
+        if thread < 0 or core not in self._present:
+            raise ValueError(f"thread {thread} belongs to no present core")
+        if thread in self._online:
+            raise ValueError(f"thread {thread} is already online")
+        self._online.add(thread)
+        self.cpu_generation += 1
+
+    def offline_thread(self, thread: int) -> None:
+        if thread not in self._online:
+            raise ValueError(f"thread {thread} is not online")
+        if len(self._online) == 1:
+            raise ValueError(f"thread {thread} is the last online thread")
+        self._online.remove(thread)
+        self.cpu_generation += 1
+
+    # ---------------------------------------------------------------- memory
+    @property
+    def blocks_online(self) -> frozenset[int]:
+        gen, cached = self._blocks_cache
+        if gen != self.memory_generation:
+            cached = frozenset(self._blocks)
+            self._blocks_cache = (self.memory_generation, cached)
+        return cached
+
+    @property
+    def memory_bytes(self) -> int:
+        """Online memory now."""
+        return len(self._blocks) * self.memory_block_bytes
+
+    @property
+    def blocks_possible(self) -> int:
+        return self.memory_possible_bytes // self.memory_block_bytes
+
+    def add_block(self, block: int | None = None) -> int:
+        """Online a memory block (lowest absent index by default), within the possible memory."""
+        limit = self.blocks_possible
+        if block is None:
+            free = next((b for b in range(limit) if b not in self._blocks), None)
+            if free is None:
+                raise ValueError(
+                    f"all {limit} possible memory blocks ({self.memory_possible_bytes} bytes) "
+                    "are online"
+                )
+            block = free
+        elif not 0 <= block < limit:
+            raise ValueError(f"memory block {block} is outside the possible blocks 0..{limit - 1}")
+        elif block in self._blocks:
+            raise ValueError(f"memory block {block} is already online")
+        self._blocks.add(block)
+        self.memory_generation += 1
+        return block
+
+    def remove_block(self, block: int) -> None:
+        if block not in self._blocks:
+            raise ValueError(f"memory block {block} is not online")
+        if len(self._blocks) == 1:
+            raise ValueError(f"memory block {block} is the last online block")
+        self._blocks.remove(block)
+        self.memory_generation += 1
+
+    def ram_ranges(self) -> list[tuple[int, int]]:
+        """(start, size) of the online blocks, adjacent blocks merged, sorted by address."""
+        size = self.memory_block_bytes
+        runs: list[list[int]] = []  # [first block, last block]
+        for b in sorted(self._blocks):
+            if runs and b == runs[-1][1] + 1:
+                runs[-1][1] = b
+            else:
+                runs.append([b, b])
+        return [(first * size, (last - first + 1) * size) for first, last in runs]
+
+    # ------------------------------------------------------------------ misc
+    def copy(self) -> Machine:
+        other = Machine.__new__(Machine)
+        other.__dict__.update(self.__dict__)
+        other._present = list(self._present)
+        other._online = set(self._online)
+        other._blocks = set(self._blocks)
+        return other
+
+    def __repr__(self) -> str:
+        return (
+            f"Machine({self.cpu_model}, smt={self.smt}, cores={len(self._present)}/"
+            f"{self.cores_possible}, memory={self.memory_bytes}/{self.memory_possible_bytes})"
+        )
