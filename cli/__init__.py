@@ -1,0 +1,1 @@
+"""Command line: ``kdump-storm <command> ...``; one module per command (see cli.main)."""

@@ -1,0 +1,73 @@
+"""``kdump-storm inspect FILE.dtb``: what a DTB says about kdump FDT sizing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from engine.units import format_size, parse_size
+
+DEFAULT_HOLE = "1MiB"  # the RFC's fixed crash FDT hole
+
+
+def _size(text: str) -> int:
+    try:
+        value = parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"size must be above zero, got {text!r}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``inspect`` subcommand."""
+    parser = subparsers.add_parser(
+        "inspect",
+        help="facts about a DTB: cores, bytes per CPU node, how many more cores fit a hole",
+        description="Read a flattened device tree (e.g. from QEMU -machine dumpdtb=FILE) "
+        "and report its CPU topology and what it means for the kdump FDT hole.",
+    )
+    parser.add_argument("file", metavar="FILE.dtb", help="device tree blob to inspect")
+    parser.add_argument(
+        "--hole",
+        type=_size,
+        default=parse_size(DEFAULT_HOLE),
+        metavar="SIZE",
+        help=f"crash FDT hole size to check against (default {DEFAULT_HOLE})",
+    )
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format"
+    )
+    parser.set_defaults(run=run)
+
+
+def _show(key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) and (
+        key.endswith("bytes")
+        or key.startswith("bytes_")
+        or key in ("totalsize", "cpu_node_size_estimate")
+    ):
+        return f"{value} B" if value < 1024 else f"{value} B ({format_size(value)})"
+    return str(value)
+
+
+def format_table(facts: dict[str, object]) -> str:
+    """Aligned ``key  value`` lines, sizes with units."""
+    width = max(len(key) for key in facts)
+    return "\n".join(f"{key:<{width}}  {_show(key, value)}" for key, value in facts.items())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the facts of ``args.file``; ``InputError`` propagates to main (exit 2)."""
+    from engine.inspect_dtb import inspect_dtb
+
+    facts = inspect_dtb(args.file, hole_bytes=args.hole)
+    if args.format == "json":
+        print(json.dumps(facts, indent=2))
+    else:
+        print(format_table(facts))
+    return 0
