@@ -148,8 +148,8 @@ def test_defaults_of_a_minimal_file(tmp_path):
         3.0,
         5.0,
     )
-    assert k.kernel_update.fixed_s == 20e-6 and k.kernel_update.bandwidth_bytes_per_s == 2 * GIB
-    assert k.copy_bandwidth_bytes_per_s == GIB
+    assert k.kernel_update.fixed_s == 20e-6 and k.kernel_update.bandwidth_bytes_per_s == 3 * GIB
+    assert k.copy_bandwidth_bytes_per_s == GIB and k.udev_latency_s == 0.005
     assert s.storms == () and s.churn == () and s.crash.probes == ()
     assert s.crash.monte_carlo == 10000 and s.strategies == STRATEGIES
 

@@ -1,0 +1,51 @@
+"""``kdump-storm dtb SCENARIO -o FILE.dtb``: the FDT as it stands in the hole at an instant."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.outputs import write_new_file
+from engine.errors import InputError
+from engine.scenario import STRATEGIES, load_scenario
+from engine.session import Session
+
+NAME = "dtb"
+HELP = "write the kdump FDT as it stands in its segment or hole at a simulated instant"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(NAME, help=HELP, description=HELP)
+    p.set_defaults(run=run)
+    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        metavar="NAME",
+        help="strategy (default: the first of the scenario's [compare] list)",
+    )
+    p.add_argument(
+        "--at",
+        type=float,
+        metavar="SECONDS",
+        help="simulated instant (default: the end of the run)",
+    )
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.dtb")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    strategy = args.strategy or scenario.strategies[0]
+    at = scenario.duration_s if args.at is None else args.at
+    if not 0 <= at <= scenario.duration_s:
+        raise InputError("--at", f"{at:g} s is outside the run (0 to {scenario.duration_s:g} s)")
+    session = Session(scenario, strategy, args.seed)
+    session.advance_to(at)
+    blob = session.fdt_blob()
+    path = write_new_file(args.output, blob, force=args.force, option="-o")
+    print(
+        f"{path}: {len(blob)} bytes, {strategy} at {session.now_s:g} s "
+        f"({len(session.hole.cpu_nodes())} CPU nodes)"
+    )
+    return 0

@@ -1,0 +1,155 @@
+"""``kdump-storm run SCENARIO``: replay a storm under each strategy, print the metrics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cli.outputs import write_new_file
+from engine.errors import InputError
+from engine.scenario import STRATEGIES, Scenario, load_scenario
+from engine.session import Session
+from engine.units import format_size
+
+NAME = "run"
+HELP = "replay a scenario headless under one or more strategies and print their metrics"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(NAME, help=HELP, description=HELP)
+    p.set_defaults(run=run)
+    p.add_argument("scenario", help="scenario file (TOML), e.g. scenarios/default.toml")
+    p.add_argument(
+        "--strategy",
+        action="append",
+        choices=STRATEGIES,
+        metavar="NAME",
+        help="strategy to run (repeatable; default: the scenario's [compare] list). "
+        f"One of: {', '.join(STRATEGIES)}",
+    )
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--trace",
+        metavar="FILE.jsonl",
+        help="write every trace record as JSON Lines (a 'strategy' key per line)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing --trace file")
+
+
+def run_strategies(
+    scenario: Scenario, strategies: list[str] | tuple[str, ...], seed: int | None = None
+) -> dict[str, Session]:
+    """Each strategy replays the same storm with the same random streams, to the end."""
+    sessions = {}
+    for name in strategies:
+        session = Session(scenario, name, seed)
+        session.run_to_end()
+        sessions[name] = session
+    return sessions
+
+
+def _fmt_s(value: object) -> str:
+    return "never" if value is None else f"{float(value):.3f}"  # type: ignore[arg-type]
+
+
+ROWS: list[tuple[str, object]] = [
+    ("exposure (s)", lambda m: _fmt_s(m["exposure_s"])),
+    ("at risk (s)", lambda m: _fmt_s(m["at_risk_s"])),
+    ("incomplete dump (s)", lambda m: _fmt_s(m["incomplete_s"])),
+    ("no-dump windows", lambda m: str(m["windows"]["count"])),
+    ("longest window (s)", lambda m: _fmt_s(m["windows"]["max_s"])),
+    ("reloads", lambda m: str(m["reloads"])),
+    ("reload time (s)", lambda m: _fmt_s(m["reload_cpu_s"])),
+    ("bytes copied", lambda m: format_size(m["bytes_copied"])),
+    ("uevents", lambda m: str(m["uevents"])),
+    ("dropped uevents", lambda m: str(m["dropped_uevents"])),
+    ("kernel updates", lambda m: str(m["kernel_updates"])),
+    ("skipped updates", lambda m: str(m["skipped_updates"])),
+    ("settle (s)", lambda m: _fmt_s(m["settle_s"])),
+    (
+        "FDT segment/hole",
+        lambda m: (
+            format_size(m["fdt_hole"]["size_bytes"])
+            + (" hole" if m["fdt_hole"]["in_place"] else " segment")
+        ),
+    ),
+    ("FDT peak used", lambda m: format_size(m["fdt_hole"]["peak_used_bytes"])),
+    ("FDT_ERR_NOSPACE", lambda m: str(m["fdt_hole"]["nospace"])),
+    (
+        "P(captured) MC",
+        lambda m: "{:.4f} [{:.4f}, {:.4f}]".format(
+            m["monte_carlo"]["p_captured"], *m["monte_carlo"]["ci95"]
+        ),
+    ),
+    ("trace digest", lambda m: m["trace_digest"][:16]),
+]
+
+
+def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
+    """Rows of metrics, one column per strategy, plus each crash probe's outcome."""
+    metrics = {name: s.metrics() for name, s in sessions.items()}
+    names = list(metrics)
+    rows: list[list[str]] = [["", *names]]
+    for label, get in ROWS:
+        rows.append([label, *(get(metrics[n]) for n in names)])  # type: ignore[operator]
+    for i, probe in enumerate(scenario.crash.probes):
+        cells = []
+        for n in names:
+            probes = metrics[n]["probes"]
+            got = probes[i] if i < len(probes) else None  # type: ignore[index]
+            cells.append(
+                "-"
+                if got is None
+                else got["result"] + (f" ({got['cause']})" if got["cause"] else "")
+            )
+        rows.append([f"probe {probe.at_s:g}s cpu={probe.cpu}", *cells])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    head = (
+        f"{scenario.name} - seed {next(iter(sessions.values())).seed}, "
+        f"{scenario.duration_s:g} s simulated"
+    )
+    lines = [head, ""]
+    for r in rows:
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            ).rstrip()
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    strategies = args.strategy or list(scenario.strategies)
+    if args.trace and Path(args.trace).exists() and not args.force:
+        raise InputError(args.trace, "--trace: file exists; pass --force to replace it")
+    sessions = run_strategies(scenario, strategies, args.seed)
+    if args.format == "json":
+        out = {
+            "scenario": scenario.name,
+            "file": scenario.source,
+            "seed": next(iter(sessions.values())).seed,
+            "duration_s": scenario.duration_s,
+            "strategies": {n: s.metrics() for n, s in sessions.items()},
+        }
+        print(json.dumps(out, indent=2, sort_keys=True))
+    else:
+        print(comparison_table(scenario, sessions))
+    if args.trace:
+        lines = []
+        for name, session in sessions.items():
+            for record in session.records:
+                lines.append(
+                    json.dumps(
+                        {"strategy": name, **json.loads(record.to_json())},
+                        sort_keys=True,
+                        separators=(",", ":"),
+                    )
+                )
+        write_new_file(
+            args.trace, ("\n".join(lines) + "\n").encode(), force=args.force, option="--trace"
+        )
+    return 0

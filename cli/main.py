@@ -1,0 +1,83 @@
+"""``kdump-storm``: dispatch to one module per subcommand; bad input exits 2 on one line.
+
+Each command module exposes ``register(subparsers)`` (adds its parser and sets
+``run`` as the default) and ``run(args) -> int``. Adding a command is one line in
+``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from engine.errors import InputError
+
+PROG = "kdump-storm"
+
+# Command modules, in help order. Add one here: "cli.cmd_run", "cli.cmd_tui", ...
+COMMANDS: list[str] = [
+    "cli.cmd_tui",
+    "cli.cmd_run",
+    "cli.cmd_validate",
+    "cli.cmd_dtb",
+    "cli.cmd_inspect",
+]
+
+
+DEFAULT_COMMAND = "tui"
+
+
+def default_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Only reached if no command could be inferred: print help."""
+    parser.print_help()
+    return 0
+
+
+def with_default_command(argv: Sequence[str], commands: set[str]) -> list[str]:
+    """``kdump-storm``, ``kdump-storm FILE.toml`` and ``kdump-storm --compare A,B`` mean the TUI."""
+    args = list(argv)
+    if not args:
+        return [DEFAULT_COMMAND]
+    first = args[0]
+    if first in commands or first in ("-h", "--help"):
+        return args
+    return [DEFAULT_COMMAND, *args]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every module in ``COMMANDS`` registered."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Watch and measure what CPU and memory hotplug storms do to Linux kdump.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (2 for bad input or usage)."""
+    parser = build_parser()
+    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    argv = with_default_command(sys.argv[1:] if argv is None else argv, commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse: usage error (2) or --help (0)
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        run = getattr(args, "run", None)
+        if run is None:
+            return default_command(parser, args)
+        return int(run(args))
+    except InputError as err:
+        print(f"{PROG}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,387 @@
+"""One run: a machine, its crash region and kdump image, a storm, one strategy.
+
+The storm (``engine.storm``) says when cores and memory blocks come and go;
+this module turns each action into what the kernel does (DLPAR attach, one
+``online`` uevent per thread, one uevent per memory block) and asks the
+strategy what kdump does about it. Every change of the image, the FDT or the
+machine refreshes the readiness timeline that outcomes and metrics read.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import simpy
+
+from engine.crash_region import CrashRegion, plan_crash_region
+from engine.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
+from engine.fdt_hole import FdtHole, UpdateOutcome
+from engine.kdump_fdt import KdumpFdtBuilder, auto_hole_size
+from engine.kexec_image import KexecImage
+from engine.outcomes import KdumpState, Outcome, Readiness, crash_outcome, readiness_of
+from engine.rng import RandomStreams
+from engine.scenario import Scenario
+from engine.storm import HotplugAction, expand_storm
+from engine.strategies import STRATEGY_CLASSES
+from engine.strategies.base import Process, Uevent
+from engine.topology import Machine
+from engine.trace import RecordKind, Trace
+
+
+
+@dataclass(frozen=True)
+class LoadSnapshot:
+    """What a load read from the machine: the FDT blob and the memory it describes."""
+
+    blob: bytes
+    blocks: frozenset[int]
+    ram_ranges: tuple[tuple[int, int], ...]
+
+    @property
+    def fdt_bytes(self) -> int:
+        return len(self.blob)
+
+    @property
+    def fdt_threads(self) -> frozenset[int]:
+        return frozenset()  # filled from the hole after install; kept for the trace count
+
+
+def build_machine(scenario: Scenario) -> Machine:
+    spec = scenario.machine
+    if spec.from_dtb is not None:
+        from engine.dtb_import import machine_from_dtb
+
+        return machine_from_dtb(spec.from_dtb, source=str(spec.from_dtb),
+                                memory_possible_bytes=spec.memory_possible_bytes)
+    return Machine(
+        cpu_model=spec.cpu_model,
+        smt=spec.smt,
+        cores_present=spec.cores_present,
+        cores_possible=spec.cores_possible,
+        memory_bytes=spec.memory_bytes,
+        memory_block_bytes=spec.memory_block_bytes,
+        memory_possible_bytes=spec.memory_possible_bytes,
+    )
+
+
+class Simulation:
+    """SimPy processes over one shared machine, crash region, image and kexec lock."""
+
+    def __init__(self, scenario: Scenario, strategy: str, seed: int | None = None) -> None:
+        if strategy not in STRATEGY_CLASSES:
+            raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGY_CLASSES)}")
+        self.scenario = scenario
+        self.kdump = scenario.kdump
+        self.seed = scenario.seed if seed is None else seed
+        self.streams = RandomStreams(self.seed)
+        self.env = simpy.Environment()
+        self.trace = Trace()
+        self.machine = build_machine(scenario)
+        self.actions: list[HotplugAction] = expand_storm(scenario, self.streams)
+        self.strategy = STRATEGY_CLASSES[strategy](self)
+        self.update_mutex = simpy.Resource(self.env, capacity=1)
+        self.newest_thread: int | None = None
+        self._udev_idle_at = 0.0
+        # udev holds a uevent in its queue this long before the rule's RUN program
+        # starts; `udevadm settle` waits for the queue to empty
+        self.udev_rule_latency_s = scenario.kdump.udev_latency_s
+        self.counters = {
+            "reloads": 0, "reload_cpu_s": 0.0, "bytes_copied": 0, "uevents": 0,
+            "dropped_uevents": 0, "kernel_updates": 0, "skipped_updates": 0, "nospace": 0,
+            "elfcorehdr_refused": 0,
+        }
+        self.last_uevent_s: float | None = None
+        self._build_region()
+        self.history: list[Readiness] = []
+        self.refresh()
+        self.strategy.start()
+        for action in self.actions:
+            self.env.process(self._run_action(action))
+        for probe in scenario.crash.probes:
+            self.env.process(self._run_probe(probe.at_s, probe.cpu))
+
+    # ----------------------------------------------------------------- set-up
+    def _build_region(self) -> None:
+        m, k = self.machine, self.kdump
+        possible_threads = m.cores_possible * m.smt
+        elf_bytes = elfcorehdr_segment_size(possible_threads, self.strategy.elfcorehdr_hotplug,
+                                            m.ram_ranges())
+        # addresses do not change the blob's length: size it first, place it, then build for real
+        sizing = KdumpFdtBuilder(m, bootargs=k.bootargs, elfcorehdr_addr=0,
+                                 elfcorehdr_size=elf_bytes, crash_base=0,
+                                 crash_size=k.crashkernel_bytes)
+        blob_len = len(sizing.build())
+        all_possible = auto_hole_size(m, blob_len)
+        sizing_mode = self.strategy.fdt_sizing
+        if sizing_mode == "scenario":
+            hole_bytes = k.fdt_hole_bytes if k.fdt_hole_bytes is not None else all_possible
+        elif sizing_mode == "auto":
+            hole_bytes = all_possible
+        else:
+            hole_bytes = None
+        self.region: CrashRegion = plan_crash_region(
+            crashkernel_bytes=k.crashkernel_bytes,
+            base=k.crash_base_bytes,
+            rma_bytes=self.scenario.machine.rma_bytes,
+            lpar=self.scenario.machine.lpar,
+            kernel_bytes=k.kernel_bytes,
+            initrd_bytes=k.initrd_bytes,
+            purgatory_bytes=k.purgatory_bytes,
+            elfcorehdr_bytes=elf_bytes,
+            fdt_bytes=all_possible,
+            hole_bytes=hole_bytes,
+            source=self.scenario.source,
+        )
+        elf_seg = self.region.segment("elfcorehdr")
+        fdt_seg = self.region.hole if self.region.hole is not None else self.region.segment("fdt")
+        self.builder = KdumpFdtBuilder(m, bootargs=k.bootargs, elfcorehdr_addr=elf_seg.address,
+                                       elfcorehdr_size=elf_seg.size_bytes,
+                                       crash_base=self.region.base,
+                                       crash_size=self.region.size_bytes)
+        self.hole = FdtHole(address=fdt_seg.address, size_bytes=fdt_seg.size_bytes)
+        self.elfcorehdr = Elfcorehdr(possible_threads, elf_seg.size_bytes)
+        # kdump was loaded at boot, before the storm
+        initial = self.snapshot_for_load()
+        self.image = KexecImage(loaded=False)
+        self.image.loaded = self.install_snapshot(initial)
+        self.peak_used_bytes = self.hole.used_bytes
+
+    # ------------------------------------------------------------ image work
+    def snapshot_for_load(self) -> LoadSnapshot:
+        """What a kexec load reads from the machine now."""
+        return LoadSnapshot(self.builder.build(), frozenset(self.machine.blocks_online),
+                            tuple(self.machine.ram_ranges()))
+
+    def load_copy_bytes(self) -> int:
+        k = self.kdump
+        return (k.kernel_bytes + k.initrd_bytes + k.purgatory_bytes
+                + self.region.segment("elfcorehdr").size_bytes
+                + len(self.builder.build()))
+
+    def install_snapshot(self, snap: LoadSnapshot) -> bool:
+        """Copy the FDT into its segment (or hole) and write the elfcorehdr."""
+        if not self.hole.load(snap.blob):
+            return False
+        self.peak_used_bytes = max(getattr(self, "peak_used_bytes", 0), self.hole.used_bytes)
+        ranges = list(snap.ram_ranges)
+        if not self.elfcorehdr.update(ranges):
+            # a full load sizes the elfcorehdr segment for the ranges it finds
+            possible = self.machine.cores_possible * self.machine.smt
+            self.elfcorehdr = Elfcorehdr(
+                possible, elfcorehdr_segment_size(possible, self.strategy.elfcorehdr_hotplug, ranges)
+            )
+            self.elfcorehdr.update(ranges)
+        self.image.elfcorehdr_blocks = snap.blocks
+        return True
+
+    def update_fdt_in_place(self) -> tuple[UpdateOutcome, int]:
+        """``update_cpus_node()`` on the FDT in the hole; returns the bytes libfdt moved.
+
+        The kernel deletes every CPU node and re-adds each live one with all
+        its properties; every libfdt delete, add_subnode and setprop memmoves
+        what follows it in the blob. We count half the used blob per operation
+        (the /cpus node sits in the middle of a pseries tree): a model, not a
+        measurement, since no source publishes the update's duration.
+        """
+        before_nodes = len(self.hole.cpu_nodes())
+        result = self.hole.update_cpus(self.machine)
+        self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
+        props = len(self.machine.template.props_for(0, self.machine.smt))
+        ops = before_nodes + len(self.machine.present_cores) * (1 + props)
+        return result, ops * (self.hole.used_bytes // 2)
+
+    def update_elfcorehdr(self) -> tuple[bool, int]:
+        ok = self.elfcorehdr.update(self.machine.ram_ranges())
+        if ok:
+            self.image.elfcorehdr_blocks = frozenset(self.machine.blocks_online)
+        else:
+            self.counters["elfcorehdr_refused"] += 1
+        return ok, len(self.elfcorehdr.bytes)
+
+    # -------------------------------------------------------------- counters
+    def count_reload(self, cpu_s: float, copied_bytes: int) -> None:
+        self.counters["reloads"] += 1
+        self.counters["reload_cpu_s"] += cpu_s
+        self.counters["bytes_copied"] += copied_bytes
+
+    def count_dropped(self) -> None:
+        self.counters["dropped_uevents"] += 1
+
+    def count_update(self, *, skipped: bool, nospace: bool = False, moved_bytes: int = 0) -> None:
+        if skipped:
+            self.counters["skipped_updates"] += 1
+            return
+        self.counters["kernel_updates"] += 1
+        self.counters["bytes_copied"] += moved_bytes
+        if nospace:
+            self.counters["nospace"] += 1
+
+    # ------------------------------------------------------------------ udev
+    def udev_busy(self) -> bool:
+        return self.env.now < self._udev_idle_at
+
+    def udev_idle_at(self) -> float:
+        return self._udev_idle_at
+
+    def emit_uevent(self, subsystem: str, action: str, ident: int) -> None:
+        now = self.env.now
+        self.counters["uevents"] += 1
+        self.last_uevent_s = now
+        latency = self.udev_rule_latency_s
+        self._udev_idle_at = max(self._udev_idle_at, now) + latency
+        self.trace.add(now, RecordKind.UEVENT, subsystem=subsystem, action=action, id=ident)
+        uevent = Uevent(subsystem, action, ident)
+        if latency <= 0:
+            self.strategy.on_uevent(uevent)
+        else:
+            self.env.process(self._udev_rule(uevent, latency))
+
+    def _udev_rule(self, uevent: Uevent, latency: float) -> Process:
+        yield self.env.timeout(latency)
+        self.strategy.on_uevent(uevent)
+
+    # ------------------------------------------------------------- readiness
+    def state(self) -> KdumpState:
+        img = self.image
+        return KdumpState(
+            image_loaded=img.loaded,
+            image_null=img.null,
+            kexec_locked=img.lock_holder is not None,
+            online_threads=self.machine.online_threads,
+            fdt_threads=self.hole.fdt_threads() if self.hole.loaded else frozenset(),
+            memory_complete=self.machine.blocks_online <= img.elfcorehdr_blocks,
+        )
+
+    def refresh(self) -> None:
+        """Re-evaluate readiness after any change; a new segment only when it differs."""
+        now = self.env.now
+        current = readiness_of(self.state(), now)
+        history = self.history
+        if history and history[-1].same_state(current):
+            return
+        if history and history[-1].t0_s == now:
+            history.pop()  # a state that lasted no time at all is no window
+            if history and history[-1].same_state(current):
+                history[-1] = history[-1].closed(None)
+                return
+        if history:
+            history[-1] = history[-1].closed(now)
+        history.append(current)
+
+    def closed_history(self, until_s: float | None = None) -> Sequence[Readiness]:
+        """Readiness segments with the last one closed at ``until_s`` (default: now)."""
+        end = self.env.now if until_s is None else until_s
+        if not self.history:
+            return []
+        return [*self.history[:-1], self.history[-1].closed(end)]
+
+    # -------------------------------------------------------------- crashes
+    def pick_cpu(self, cpu: int | str, rng: random.Random) -> int | None:
+        online = self.machine.online_threads
+        if isinstance(cpu, int):
+            return cpu
+        if not online:
+            return None
+        if cpu == "newest":
+            if self.newest_thread is not None and self.newest_thread in online:
+                return self.newest_thread
+            return max(online)
+        return rng.choice(sorted(online))
+
+    def probe(self, cpu: int | str = "newest") -> Outcome | None:
+        """A panic now on ``cpu`` (thread id, "newest" or "random"): recorded, not acted on."""
+        thread = self.pick_cpu(cpu, self.streams.get("crash.probes"))
+        if thread is None:
+            return None
+        outcome = crash_outcome(self.state(), self.env.now, thread)
+        self.trace.add(self.env.now, RecordKind.CRASH_PROBE, cpu=thread, asked=str(cpu),
+                       online=thread in self.machine.online_threads,
+                       result=outcome.result, cause=outcome.cause)
+        self.probes.append(outcome)
+        return outcome
+
+    @property
+    def probes(self) -> list[Outcome]:
+        if not hasattr(self, "_probes"):
+            self._probes: list[Outcome] = []
+        return self._probes
+
+    def _run_probe(self, at_s: float, cpu: int | str) -> Process:
+        yield self.env.timeout(at_s)
+        self.probe(cpu)
+
+    # ----------------------------------------------------------------- storm
+    def _run_action(self, action: HotplugAction) -> Process:
+        yield self.env.timeout(action.t_s)
+        if action.action == "core-add":
+            yield from self._core_add(action)
+        elif action.action == "core-remove":
+            yield from self._core_remove(action)
+        elif action.action == "block-add":
+            yield from self._block_change(action, online=True)
+        elif action.action == "block-remove":
+            yield from self._block_change(action, online=False)
+        else:
+            raise ValueError(f"unknown hotplug action {action.action!r}")
+
+    def _core_add(self, action: HotplugAction) -> Process:
+        m = self.machine
+        if len(m.present_cores) >= m.cores_possible:
+            return  # the storm promised not to; a guard, not a path
+        core = m.add_core()
+        threads = list(m.threads_of(core))
+        self.trace.add(self.env.now, RecordKind.CORE_ADD, core=core,
+                       node=m.template.node_name(core, m.smt), threads=threads,
+                       phase=action.phase)
+        self.refresh()
+        for i, thread in enumerate(threads):
+            if i:
+                yield self.env.timeout(self.scenario.machine.thread_online_s)
+            prepare = self.strategy.before_thread_online(thread)
+            if prepare is not None:
+                yield from prepare
+            m.online_thread(thread)
+            self.newest_thread = thread
+            self.refresh()
+            self.emit_uevent("cpu", "online", thread)
+        self.strategy.after_core_added(core)
+
+    def _core_remove(self, action: HotplugAction) -> Process:
+        m = self.machine
+        removable = [c for c in m.present_cores if c != 0]
+        if not removable:
+            return
+        core = max(removable)
+        for i, thread in enumerate(reversed(list(m.threads_of(core)))):
+            if i:
+                yield self.env.timeout(self.scenario.machine.thread_online_s)
+            if thread in m.online_threads:
+                m.offline_thread(thread)
+                self.refresh()
+                self.emit_uevent("cpu", "offline", thread)
+                teardown = self.strategy.after_thread_offline(thread)
+                if teardown is not None:
+                    yield from teardown
+        m.remove_core(core)
+        self.trace.add(self.env.now, RecordKind.CORE_REMOVE, core=core, phase=action.phase)
+        self.refresh()
+
+    def _block_change(self, action: HotplugAction, *, online: bool) -> Process:
+        m = self.machine
+        if online:
+            block = m.add_block()
+            self.trace.add(self.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
+        else:
+            removable = sorted(m.blocks_online)
+            if len(removable) <= 1:
+                return
+            block = removable[-1]
+            m.remove_block(block)
+            self.trace.add(self.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)
+        self.refresh()
+        notifier = self.strategy.after_block_changed(block, online)
+        if notifier is not None:
+            yield from notifier
+        self.emit_uevent("memory", "online" if online else "offline", block)

@@ -1,0 +1,21 @@
+"""Reload strategies: how kdump learns about a hotplug event.
+
+Each strategy is a class whose hooks the storm calls; the hooks start SimPy
+processes over the simulation's shared machine, image and kexec lock.
+"""
+
+from __future__ import annotations
+
+from engine.strategies.base import Strategy
+from engine.strategies.crash_hotplug import CrashHotplug
+from engine.strategies.rfc_fdt_hole import RfcFdtHole
+from engine.strategies.udev_load_once import UdevLoadOnce
+from engine.strategies.udev_reload import UdevReload
+from engine.strategies.udev_throttled import UdevThrottled
+
+STRATEGY_CLASSES: dict[str, type[Strategy]] = {
+    cls.name: cls for cls in (UdevReload, UdevThrottled, UdevLoadOnce, RfcFdtHole, CrashHotplug)
+}
+STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGY_CLASSES)
+
+__all__ = ["STRATEGY_CLASSES", "STRATEGY_NAMES", "Strategy"]

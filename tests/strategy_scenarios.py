@@ -1,0 +1,58 @@
+"""Small hand-checkable scenarios, written as TOML like a user would."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from engine.scenario import Scenario, parse_scenario
+from engine.session import Session
+
+UNLOAD_S = 0.05
+LOAD_S = 0.7
+RELOAD_S = UNLOAD_S + LOAD_S
+
+
+def scenario(storms: str, *, smt: int = 1, present: int = 2, possible: int = 32,
+             duration: str = "60s", probes: str = "[]", extra_kdump: str = "",
+             thread_online: str = "2ms", fdt_hole: str = '"1MiB"',
+             syscall: str = "kexec_file_load", load: str | None = None) -> Scenario:
+    load = load or f"{LOAD_S * 1000:g}ms"
+    text = f"""
+[scenario]
+name = "hand-check"
+seed = 7
+duration = "{duration}"
+
+[machine]
+cpu_model = "POWER9"
+smt = {smt}
+cores_present = {present}
+cores_possible = {possible}
+memory = "4GiB"
+memory_max = "16GiB"
+memory_block = "256MiB"
+thread_online = "{thread_online}"
+
+[kdump]
+crashkernel = "256MiB"
+syscall = "{syscall}"
+kernel = "20MiB"
+initrd = "20MiB"
+fdt_hole = {fdt_hole}
+reload = {{ unload = "{UNLOAD_S * 1000:g}ms", load = "{load}" }}
+{extra_kdump}
+
+{storms}
+
+[crash]
+probes = {probes}
+monte_carlo = 2000
+"""
+    return parse_scenario(text, "hand-check.toml")
+
+
+def session(sc: Scenario, strategy: str, *, udev_latency_s: float | None = None) -> Session:
+    if udev_latency_s is not None:
+        sc = dataclasses.replace(sc, kdump=dataclasses.replace(sc.kdump,
+                                                                udev_latency_s=udev_latency_s))
+    return Session(sc, strategy)
