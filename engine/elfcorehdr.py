@@ -24,6 +24,7 @@ but deterministic: CPU ``n``'s note is at ``note_base + n * PERCPU_UNIT_BYTES``.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -113,6 +114,16 @@ def _check_ranges(ram_ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int
     return ranges
 
 
+@functools.lru_cache(maxsize=8)
+def _cpu_note_headers(possible_cpus: int, note_base: int, prefix: str) -> bytes:
+    """One PT_NOTE per possible CPU: the same for every rebuild of one machine."""
+    phdr = struct.Struct(prefix + _PHDR_FMT)
+    return b"".join(
+        phdr.pack(PT_NOTE, 0, paddr, 0, paddr, NOTE_BUF_BYTES, NOTE_BUF_BYTES, 0)
+        for paddr in (note_base + cpu * PERCPU_UNIT_BYTES for cpu in range(possible_cpus))
+    )
+
+
 def build_elfcorehdr(
     possible_cpus: int,
     ram_ranges: RamRanges,
@@ -167,10 +178,9 @@ def build_elfcorehdr(
     )
     phdr = struct.Struct(prefix + _PHDR_FMT)
     at = ELF64_EHDR_BYTES
-    for cpu in range(possible_cpus):
-        paddr = note_base + cpu * PERCPU_UNIT_BYTES
-        phdr.pack_into(buf, at, PT_NOTE, 0, paddr, 0, paddr, NOTE_BUF_BYTES, NOTE_BUF_BYTES, 0)
-        at += ELF64_PHDR_BYTES
+    notes = _cpu_note_headers(possible_cpus, note_base, prefix)
+    buf[at : at + len(notes)] = notes
+    at += len(notes)
     phdr.pack_into(
         buf,
         at,

@@ -19,9 +19,12 @@ import struct
 from dataclasses import dataclass
 from enum import StrEnum
 
+import _libfdt
 import libfdt
 
-from engine.cpu_templates import CpuNodeTemplate, cpus_children, is_cpu_node
+from engine.cpu_templates import CpuNodeTemplate, _props_at, is_cpu_node
+
+_MISSING = object()
 from engine.topology import Machine
 
 _U32 = struct.Struct(">I")
@@ -97,6 +100,10 @@ class FdtHole:
         self._strings_seen = b""
         self._decoded: tuple[int, list[tuple[str, dict[str, bytes]]]] | None = None
         self._threads: tuple[int, frozenset[int]] | None = None
+        self._loaded: tuple[int, bytes] | None = None  # (generation, blob) of the last load
+        self._load_threads: tuple[bytes, frozenset[int]] | None = None  # reloads of one blob
+        # node bytes -> decoded node; valid while the strings block stays the same
+        self._node_decode_cache: dict[bytes, object] = {}
 
     # ----------------------------------------------------------------- sizes
     def _header(self, offset: int) -> int:
@@ -135,6 +142,7 @@ class FdtHole:
         self.stale = False
         self._layout = None  # the builder's node bytes are not the literal form
         self._written()
+        self._loaded = (self.generation, blob)
         return True
 
     def _written(self) -> None:
@@ -143,6 +151,7 @@ class FdtHole:
         if strings != self._strings_seen:
             self._strings_seen = strings
             self._node_cache.clear()
+            self._node_decode_cache.clear()
 
     def _strings_block(self) -> bytes:
         start = self._header(_OFF_DT_STRINGS)
@@ -299,24 +308,94 @@ class FdtHole:
 
     # ---------------------------------------------------------------- decode
     def cpu_nodes(self) -> list[tuple[str, dict[str, bytes]]]:
-        """The ``device_type = "cpu"`` children of ``/cpus`` in buffer order (cached per write)."""
+        """The ``device_type = "cpu"`` children of ``/cpus`` in buffer order (cached per write).
+
+        Each child is decoded once per distinct byte content (node bytes are
+        the same from one write to the next, only their offsets move), so a
+        frame or an outcome check costs a walk over the node offsets.
+        """
         if not self.loaded:
             return []
         if self._decoded is None or self._decoded[0] != self.generation:
-            children = cpus_children(_wrap(self._buf))
-            nodes = [(name, dict(props)) for name, props in children if is_cpu_node(props)]
-            self._decoded = (self.generation, nodes)
+            nodes = [node for node in self._children() if node is not None]
+            self._decoded = (self.generation, [(name, props) for name, props, _ in nodes])
         return self._decoded[1]
 
+    def _children(self) -> list[tuple[str, dict[str, bytes], tuple[int, ...]] | None]:
+        """Every /cpus child as (name, props, servers), or None when not a CPU node."""
+        buf = self._buf
+        cpus = _libfdt.fdt_path_offset(buf, "/cpus")
+        if cpus < 0:
+            return []
+        out = []
+        cache = self._node_decode_cache
+        base = self._header(_OFF_DT_STRUCT)
+        child = _libfdt.fdt_first_subnode(buf, cpus)
+        while child >= 0:
+            after = _libfdt.fdt_next_subnode(buf, child)
+            end = after if after >= 0 else self._node_end(child)
+            key = bytes(buf[base + child : base + end])
+            decoded = cache.get(key, _MISSING)
+            if decoded is _MISSING:
+                decoded = self._decode_child(child)
+                cache[key] = decoded
+            out.append(decoded)
+            child = after
+        return out
+
+    def _node_end(self, node: int) -> int:
+        """Offset just past ``node``'s FDT_END_NODE, by walking its tokens."""
+        buf = self._buf
+        base = self._header(_OFF_DT_STRUCT)
+        limit = base + self._header(_SIZE_DT_STRUCT)
+        pos, depth = base + node, 0
+        while pos < limit:
+            (token,) = _U32.unpack_from(buf, pos)
+            pos += 4
+            if token == 1:  # FDT_BEGIN_NODE: NUL-terminated name, 4-byte aligned
+                depth += 1
+                pos = (buf.index(0, pos) + 4) & ~3
+            elif token == 2:  # FDT_END_NODE
+                depth -= 1
+                if depth == 0:
+                    return pos - base
+            elif token == 3:  # FDT_PROP: len, nameoff, value
+                (length,) = _U32.unpack_from(buf, pos)
+                pos = (pos + 8 + length + 3) & ~3
+            elif token != 4:  # not FDT_NOP: FDT_END or garbage
+                break
+        return limit - base
+
+    def _decode_child(self, child: int) -> tuple[str, dict[str, bytes], tuple[int, ...]] | None:
+        fdt = _wrap(self._buf)
+        props = dict(_props_at(fdt, child))
+        if not is_cpu_node(props.items()):
+            return None
+        servers = props.get("ibm,ppc-interrupt-server#s", b"")
+        return fdt.get_name(child), props, struct.unpack_from(f">{len(servers) // 4}I", servers)
+
     def fdt_threads(self) -> frozenset[int]:
-        """Interrupt servers of the CPU nodes in the hole, decoded from its bytes."""
+        """Interrupt servers of the CPU nodes in the hole, decoded from its bytes.
+
+        A reload that copies in the very blob copied last time (storms end, reloads
+        go on) reuses that decode: the hole then holds the same bytes.
+        """
         if self._threads is None or self._threads[0] != self.generation:
-            threads: set[int] = set()
-            for _, props in self.cpu_nodes():
-                servers = props.get("ibm,ppc-interrupt-server#s", b"")
-                count = len(servers) // 4
-                threads.update(struct.unpack_from(f">{count}I", servers))
-            self._threads = (self.generation, frozenset(threads))
+            just_loaded = self._loaded is not None and self._loaded[0] == self.generation
+            remembered = self._load_threads
+            if just_loaded and remembered is not None and (
+                remembered[0] is self._loaded[1] or remembered[0] == self._loaded[1]  # type: ignore[index]
+            ):
+                threads = remembered[1]
+            else:
+                found: set[int] = set()
+                for node in self._children():
+                    if node is not None:
+                        found.update(node[2])
+                threads = frozenset(found)
+                if just_loaded:
+                    self._load_threads = (self._loaded[1], threads)  # type: ignore[index]
+            self._threads = (self.generation, threads)
         return self._threads[1]
 
     def blob(self) -> bytes:
