@@ -80,8 +80,10 @@ monte_carlo = 10000
 def bench(label: str, text: str, strategies: list[str]) -> None:
     scenario = parse_scenario(text, f"{label}.toml")
     print(f"\n{scenario.name}")
-    print(f"{'strategy':16} {'wall s':>8} {'uevents':>8} {'uevents/s':>10} {'reloads':>8} "
-          f"{'updates':>8} {'records':>8} {'MC 10k ms':>10}")
+    print(
+        f"{'strategy':16} {'wall s':>8} {'uevents':>8} {'uevents/s':>10} {'reloads':>8} "
+        f"{'updates':>8} {'records':>8} {'MC 10k ms':>10}"
+    )
     for name in strategies:
         t0 = time.perf_counter()
         session = Session(scenario, name)
@@ -92,9 +94,11 @@ def bench(label: str, text: str, strategies: list[str]) -> None:
         t1 = time.perf_counter()
         monte_carlo(history, session.duration_s, 10_000, RandomStreams(1).get("bench"))
         mc_ms = (time.perf_counter() - t1) * 1e3
-        print(f"{name:16} {wall:8.2f} {m['uevents']:8d} {m['uevents'] / wall:10.0f} "
-              f"{m['reloads']:8d} {m['kernel_updates']:8d} {len(session.records):8d} "
-              f"{mc_ms:10.1f}")
+        print(
+            f"{name:16} {wall:8.2f} {m['uevents']:8d} {m['uevents'] / wall:10.0f} "
+            f"{m['reloads']:8d} {m['kernel_updates']:8d} {len(session.records):8d} "
+            f"{mc_ms:10.1f}"
+        )
 
 
 def main() -> None:

@@ -23,9 +23,10 @@ import _libfdt
 import libfdt
 
 from engine.cpu_templates import CpuNodeTemplate, _props_at, is_cpu_node
-
-_MISSING = object()
 from engine.topology import Machine
+
+# (name, properties, interrupt servers) of one /cpus CPU node
+_DecodedNode = tuple[str, dict[str, bytes], tuple[int, ...]]
 
 _U32 = struct.Struct(">I")
 _PROP = struct.Struct(">III")
@@ -103,7 +104,7 @@ class FdtHole:
         self._loaded: tuple[int, bytes] | None = None  # (generation, blob) of the last load
         self._load_threads: tuple[bytes, frozenset[int]] | None = None  # reloads of one blob
         # node bytes -> decoded node; valid while the strings block stays the same
-        self._node_decode_cache: dict[bytes, object] = {}
+        self._node_decode_cache: dict[bytes, _DecodedNode | None] = {}
 
     # ----------------------------------------------------------------- sizes
     def _header(self, offset: int) -> int:
@@ -321,7 +322,7 @@ class FdtHole:
             self._decoded = (self.generation, [(name, props) for name, props, _ in nodes])
         return self._decoded[1]
 
-    def _children(self) -> list[tuple[str, dict[str, bytes], tuple[int, ...]] | None]:
+    def _children(self) -> list[_DecodedNode | None]:
         """Every /cpus child as (name, props, servers), or None when not a CPU node."""
         buf = self._buf
         cpus = _libfdt.fdt_path_offset(buf, "/cpus")
@@ -335,10 +336,10 @@ class FdtHole:
             after = _libfdt.fdt_next_subnode(buf, child)
             end = after if after >= 0 else self._node_end(child)
             key = bytes(buf[base + child : base + end])
-            decoded = cache.get(key, _MISSING)
-            if decoded is _MISSING:
-                decoded = self._decode_child(child)
-                cache[key] = decoded
+            if key in cache:
+                decoded = cache[key]
+            else:
+                decoded = cache[key] = self._decode_child(child)
             out.append(decoded)
             child = after
         return out
@@ -366,7 +367,7 @@ class FdtHole:
                 break
         return limit - base
 
-    def _decode_child(self, child: int) -> tuple[str, dict[str, bytes], tuple[int, ...]] | None:
+    def _decode_child(self, child: int) -> _DecodedNode | None:
         fdt = _wrap(self._buf)
         props = dict(_props_at(fdt, child))
         if not is_cpu_node(props.items()):
@@ -383,8 +384,12 @@ class FdtHole:
         if self._threads is None or self._threads[0] != self.generation:
             just_loaded = self._loaded is not None and self._loaded[0] == self.generation
             remembered = self._load_threads
-            if just_loaded and remembered is not None and (
-                remembered[0] is self._loaded[1] or remembered[0] == self._loaded[1]  # type: ignore[index]
+            if (
+                just_loaded
+                and remembered is not None
+                and (
+                    remembered[0] is self._loaded[1] or remembered[0] == self._loaded[1]  # type: ignore[index]
+                )
             ):
                 threads = remembered[1]
             else:

@@ -18,9 +18,22 @@ if TYPE_CHECKING:
     from engine.simulation import Simulation
 
 METRIC_KEYS = (
-    "exposure_s", "at_risk_s", "incomplete_s", "windows", "reloads", "reload_cpu_s",
-    "bytes_copied", "uevents", "dropped_uevents", "kernel_updates", "skipped_updates",
-    "settle_s", "fdt_hole", "probes", "monte_carlo", "trace_digest",
+    "exposure_s",
+    "at_risk_s",
+    "incomplete_s",
+    "windows",
+    "reloads",
+    "reload_cpu_s",
+    "bytes_copied",
+    "uevents",
+    "dropped_uevents",
+    "kernel_updates",
+    "skipped_updates",
+    "settle_s",
+    "fdt_hole",
+    "probes",
+    "monte_carlo",
+    "trace_digest",
 )
 
 
@@ -49,8 +62,12 @@ def window_stats(history: Sequence[Readiness]) -> dict[str, object]:
             longest = max(longest, current)
         else:
             in_window = False
-    return {"count": count, "max_s": _r(longest), "total_s": _r(total),
-            "by_cause": {k: _r(v) for k, v in sorted(by_cause.items())}}
+    return {
+        "count": count,
+        "max_s": _r(longest),
+        "total_s": _r(total),
+        "by_cause": {k: _r(v) for k, v in sorted(by_cause.items())},
+    }
 
 
 def settle_time(history: Sequence[Readiness], last_uevent_s: float | None) -> float | None:

@@ -42,12 +42,23 @@ class Readiness:
     online_threads: int
 
     def closed(self, t1_s: float | None) -> Readiness:
-        return Readiness(self.t0_s, t1_s, self.p_no_dump, self.p_incomplete, self.cause,
-                         self.missing_threads, self.online_threads)
+        return Readiness(
+            self.t0_s,
+            t1_s,
+            self.p_no_dump,
+            self.p_incomplete,
+            self.cause,
+            self.missing_threads,
+            self.online_threads,
+        )
 
     def same_state(self, other: Readiness) -> bool:
-        return (self.p_no_dump == other.p_no_dump and self.p_incomplete == other.p_incomplete
-                and self.cause == other.cause and self.missing_threads == other.missing_threads)
+        return (
+            self.p_no_dump == other.p_no_dump
+            and self.p_incomplete == other.p_incomplete
+            and self.cause == other.cause
+            and self.missing_threads == other.missing_threads
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +71,12 @@ class Outcome:
     cause: str | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"t_s": round(self.t_s, 9), "cpu": self.cpu, "result": self.result,
-                "cause": self.cause}
+        return {
+            "t_s": round(self.t_s, 9),
+            "cpu": self.cpu,
+            "result": self.result,
+            "cause": self.cause,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +119,15 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
     online = len(state.online_threads)
     cause = image_cause(state)
     if cause is not None:
-        missing = frozenset(state.online_threads)
-        return Readiness(t_s, None, 1.0, 0.0, cause.value, missing, online)
-    if state.fdt_threads is None:
-        missing: frozenset[int] = frozenset()
-    else:
-        missing = state.online_threads - state.fdt_threads
+        return Readiness(t_s, None, 1.0, 0.0, cause.value, state.online_threads, online)
+    missing: frozenset[int] = (
+        frozenset() if state.fdt_threads is None else state.online_threads - state.fdt_threads
+    )
     p_no = len(missing) / online if online else 0.0
     p_inc = 0.0 if state.memory_complete else 1.0 - p_no
-    return Readiness(t_s, None, p_no, p_inc, Cause.CPU_MISSING.value if missing else None,
-                     missing, online)
+    return Readiness(
+        t_s, None, p_no, p_inc, Cause.CPU_MISSING.value if missing else None, missing, online
+    )
 
 
 @dataclass(frozen=True)
@@ -125,10 +139,13 @@ class MonteCarlo:
     ci95_dump: tuple[float, float]
 
     def as_dict(self) -> dict[str, object]:
-        return {"runs": self.runs, "p_captured": round(self.p_captured, 6),
-                "ci95": [round(self.ci95[0], 6), round(self.ci95[1], 6)],
-                "p_dump": round(self.p_dump, 6),
-                "ci95_dump": [round(self.ci95_dump[0], 6), round(self.ci95_dump[1], 6)]}
+        return {
+            "runs": self.runs,
+            "p_captured": round(self.p_captured, 6),
+            "ci95": [round(self.ci95[0], 6), round(self.ci95[1], 6)],
+            "p_dump": round(self.p_dump, 6),
+            "ci95_dump": [round(self.ci95_dump[0], 6), round(self.ci95_dump[1], 6)],
+        }
 
 
 def wilson_interval(successes: int, runs: int, z: float = 1.959964) -> tuple[float, float]:
@@ -142,8 +159,9 @@ def wilson_interval(successes: int, runs: int, z: float = 1.959964) -> tuple[flo
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def monte_carlo(history: Sequence[Readiness], duration_s: float, runs: int,
-                rng: random.Random) -> MonteCarlo:
+def monte_carlo(
+    history: Sequence[Readiness], duration_s: float, runs: int, rng: random.Random
+) -> MonteCarlo:
     """Panics at uniformly random instants on uniformly random online CPUs.
 
     Picking a random online CPU and asking whether it is missing from the FDT
@@ -161,5 +179,10 @@ def monte_carlo(history: Sequence[Readiness], duration_s: float, runs: int,
         dumped += 1
         if r.p_incomplete == 0.0:
             captured += 1
-    return MonteCarlo(runs, captured / runs if runs else 0.0, dumped / runs if runs else 0.0,
-                      wilson_interval(captured, runs), wilson_interval(dumped, runs))
+    return MonteCarlo(
+        runs,
+        captured / runs if runs else 0.0,
+        dumped / runs if runs else 0.0,
+        wilson_interval(captured, runs),
+        wilson_interval(dumped, runs),
+    )

@@ -24,8 +24,9 @@ STEP_EVENT_LIMIT = 100_000  # SimPy events one step() may process before giving 
 class Session:
     """One strategy replaying one scenario, advanced explicitly."""
 
-    def __init__(self, scenario: Scenario, strategy: str = "udev-reload",
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, strategy: str = "udev-reload", seed: int | None = None
+    ) -> None:
         self.scenario = scenario
         self.strategy = strategy
         self.sim = Simulation(scenario, strategy, seed)

@@ -30,7 +30,6 @@ from engine.topology import Machine
 from engine.trace import RecordKind, Trace
 
 
-
 @dataclass(frozen=True)
 class LoadSnapshot:
     """What a load read from the machine: the FDT blob and the memory it describes."""
@@ -53,8 +52,11 @@ def build_machine(scenario: Scenario) -> Machine:
     if spec.from_dtb is not None:
         from engine.dtb_import import machine_from_dtb
 
-        return machine_from_dtb(spec.from_dtb, source=str(spec.from_dtb),
-                                memory_possible_bytes=spec.memory_possible_bytes)
+        return machine_from_dtb(
+            spec.from_dtb,
+            source=str(spec.from_dtb),
+            memory_possible_bytes=spec.memory_possible_bytes,
+        )
     return Machine(
         cpu_model=spec.cpu_model,
         smt=spec.smt,
@@ -88,8 +90,14 @@ class Simulation:
         # starts; `udevadm settle` waits for the queue to empty
         self.udev_rule_latency_s = scenario.kdump.udev_latency_s
         self.counters = {
-            "reloads": 0, "reload_cpu_s": 0.0, "bytes_copied": 0, "uevents": 0,
-            "dropped_uevents": 0, "kernel_updates": 0, "skipped_updates": 0, "nospace": 0,
+            "reloads": 0,
+            "reload_cpu_s": 0.0,
+            "bytes_copied": 0,
+            "uevents": 0,
+            "dropped_uevents": 0,
+            "kernel_updates": 0,
+            "skipped_updates": 0,
+            "nospace": 0,
             "elfcorehdr_refused": 0,
         }
         self.last_uevent_s: float | None = None
@@ -106,12 +114,18 @@ class Simulation:
     def _build_region(self) -> None:
         m, k = self.machine, self.kdump
         possible_threads = m.cores_possible * m.smt
-        elf_bytes = elfcorehdr_segment_size(possible_threads, self.strategy.elfcorehdr_hotplug,
-                                            m.ram_ranges())
+        elf_bytes = elfcorehdr_segment_size(
+            possible_threads, self.strategy.elfcorehdr_hotplug, m.ram_ranges()
+        )
         # addresses do not change the blob's length: size it first, place it, then build for real
-        sizing = KdumpFdtBuilder(m, bootargs=k.bootargs, elfcorehdr_addr=0,
-                                 elfcorehdr_size=elf_bytes, crash_base=0,
-                                 crash_size=k.crashkernel_bytes)
+        sizing = KdumpFdtBuilder(
+            m,
+            bootargs=k.bootargs,
+            elfcorehdr_addr=0,
+            elfcorehdr_size=elf_bytes,
+            crash_base=0,
+            crash_size=k.crashkernel_bytes,
+        )
         blob_len = len(sizing.build())
         all_possible = auto_hole_size(m, blob_len)
         sizing_mode = self.strategy.fdt_sizing
@@ -136,10 +150,14 @@ class Simulation:
         )
         elf_seg = self.region.segment("elfcorehdr")
         fdt_seg = self.region.hole if self.region.hole is not None else self.region.segment("fdt")
-        self.builder = KdumpFdtBuilder(m, bootargs=k.bootargs, elfcorehdr_addr=elf_seg.address,
-                                       elfcorehdr_size=elf_seg.size_bytes,
-                                       crash_base=self.region.base,
-                                       crash_size=self.region.size_bytes)
+        self.builder = KdumpFdtBuilder(
+            m,
+            bootargs=k.bootargs,
+            elfcorehdr_addr=elf_seg.address,
+            elfcorehdr_size=elf_seg.size_bytes,
+            crash_base=self.region.base,
+            crash_size=self.region.size_bytes,
+        )
         self.hole = FdtHole(address=fdt_seg.address, size_bytes=fdt_seg.size_bytes)
         self.elfcorehdr = Elfcorehdr(possible_threads, elf_seg.size_bytes)
         # kdump was loaded at boot, before the storm
@@ -151,14 +169,21 @@ class Simulation:
     # ------------------------------------------------------------ image work
     def snapshot_for_load(self) -> LoadSnapshot:
         """What a kexec load reads from the machine now."""
-        return LoadSnapshot(self.builder.build(), frozenset(self.machine.blocks_online),
-                            tuple(self.machine.ram_ranges()))
+        return LoadSnapshot(
+            self.builder.build(),
+            frozenset(self.machine.blocks_online),
+            tuple(self.machine.ram_ranges()),
+        )
 
     def load_copy_bytes(self) -> int:
         k = self.kdump
-        return (k.kernel_bytes + k.initrd_bytes + k.purgatory_bytes
-                + self.region.segment("elfcorehdr").size_bytes
-                + len(self.builder.build()))
+        return (
+            k.kernel_bytes
+            + k.initrd_bytes
+            + k.purgatory_bytes
+            + self.region.segment("elfcorehdr").size_bytes
+            + len(self.builder.build())
+        )
 
     def install_snapshot(self, snap: LoadSnapshot) -> bool:
         """Copy the FDT into its segment (or hole) and write the elfcorehdr."""
@@ -170,7 +195,8 @@ class Simulation:
             # a full load sizes the elfcorehdr segment for the ranges it finds
             possible = self.machine.cores_possible * self.machine.smt
             self.elfcorehdr = Elfcorehdr(
-                possible, elfcorehdr_segment_size(possible, self.strategy.elfcorehdr_hotplug, ranges)
+                possible,
+                elfcorehdr_segment_size(possible, self.strategy.elfcorehdr_hotplug, ranges),
             )
             self.elfcorehdr.update(ranges)
         self.image.elfcorehdr_blocks = snap.blocks
@@ -296,9 +322,15 @@ class Simulation:
         if thread is None:
             return None
         outcome = crash_outcome(self.state(), self.env.now, thread)
-        self.trace.add(self.env.now, RecordKind.CRASH_PROBE, cpu=thread, asked=str(cpu),
-                       online=thread in self.machine.online_threads,
-                       result=outcome.result, cause=outcome.cause)
+        self.trace.add(
+            self.env.now,
+            RecordKind.CRASH_PROBE,
+            cpu=thread,
+            asked=str(cpu),
+            online=thread in self.machine.online_threads,
+            result=outcome.result,
+            cause=outcome.cause,
+        )
         self.probes.append(outcome)
         return outcome
 
@@ -332,9 +364,14 @@ class Simulation:
             return  # the storm promised not to; a guard, not a path
         core = m.add_core()
         threads = list(m.threads_of(core))
-        self.trace.add(self.env.now, RecordKind.CORE_ADD, core=core,
-                       node=m.template.node_name(core, m.smt), threads=threads,
-                       phase=action.phase)
+        self.trace.add(
+            self.env.now,
+            RecordKind.CORE_ADD,
+            core=core,
+            node=m.template.node_name(core, m.smt),
+            threads=threads,
+            phase=action.phase,
+        )
         self.refresh()
         for i, thread in enumerate(threads):
             if i:

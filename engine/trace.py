@@ -70,8 +70,13 @@ class Record:
     def to_json(self) -> str:
         """One JSON Lines line; keys sorted and time rounded to the nanosecond for stability."""
         return json.dumps(
-            {"seq": self.seq, "t_s": round(self.t_s, 9), "kind": self.kind, "lane": self.lane,
-             "detail": dict(self.detail)},
+            {
+                "seq": self.seq,
+                "t_s": round(self.t_s, 9),
+                "kind": self.kind,
+                "lane": self.lane,
+                "detail": dict(self.detail),
+            },
             sort_keys=True,
             separators=(",", ":"),
         )

@@ -8,13 +8,30 @@ import re
 from dataclasses import dataclass
 
 _SIZE_UNITS = {
-    "": 1, "b": 1,
-    "k": 1024, "kib": 1024, "kb": 1000,
-    "m": 1024**2, "mib": 1024**2, "mb": 1000**2,
-    "g": 1024**3, "gib": 1024**3, "gb": 1000**3,
-    "t": 1024**4, "tib": 1024**4, "tb": 1000**4,
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kib": 1024,
+    "kb": 1000,
+    "m": 1024**2,
+    "mib": 1024**2,
+    "mb": 1000**2,
+    "g": 1024**3,
+    "gib": 1024**3,
+    "gb": 1000**3,
+    "t": 1024**4,
+    "tib": 1024**4,
+    "tb": 1000**4,
 }
-_DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
+_DURATION_UNITS = {
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "min": 60.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
 _NUMBER_UNIT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Zµ]*)\s*$")
 
 
@@ -82,7 +99,7 @@ def format_duration(seconds: float) -> str:
 
 @dataclass(frozen=True)
 class Duration:
-    """A duration that is fixed or drawn: ``fixed``, ``uniform(a, b)``, ``lognormal(median, sigma)``."""
+    """A duration, fixed or drawn: ``fixed``, ``uniform(a, b)``, ``lognormal(median, sigma)``."""
 
     kind: str  # "fixed" | "uniform" | "lognormal"
     a_s: float
@@ -125,7 +142,7 @@ _DIST = re.compile(r"^\s*(uniform|lognormal)\s*\(\s*([^,()]+?)\s*,\s*([^,()]+?)\
 
 
 def parse_distribution(value: object) -> Duration:
-    """A fixed or drawn duration from ``"50ms"``, ``"uniform(0.5s, 1s)"``, ``"lognormal(700ms, 0.3)"``."""
+    """A duration from ``"50ms"``, ``"uniform(0.5s, 1s)"`` or ``"lognormal(700ms, 0.3)"``."""
     if isinstance(value, str):
         match = _DIST.match(value)
         if match:
@@ -141,7 +158,9 @@ def parse_distribution(value: object) -> Duration:
             try:
                 sigma = float(second)
             except ValueError:
-                raise ValueError(f"lognormal sigma must be a plain number, got {second!r}") from None
+                raise ValueError(
+                    f"lognormal sigma must be a plain number, got {second!r}"
+                ) from None
             if not (0 <= sigma <= 5):
                 raise ValueError(f"lognormal sigma must be between 0 and 5, got {sigma}")
             return Duration("lognormal", median, sigma)

@@ -12,10 +12,20 @@ LOAD_S = 0.7
 RELOAD_S = UNLOAD_S + LOAD_S
 
 
-def scenario(storms: str, *, smt: int = 1, present: int = 2, possible: int = 32,
-             duration: str = "60s", probes: str = "[]", extra_kdump: str = "",
-             thread_online: str = "2ms", fdt_hole: str = '"1MiB"',
-             syscall: str = "kexec_file_load", load: str | None = None) -> Scenario:
+def scenario(
+    storms: str,
+    *,
+    smt: int = 1,
+    present: int = 2,
+    possible: int = 32,
+    duration: str = "60s",
+    probes: str = "[]",
+    extra_kdump: str = "",
+    thread_online: str = "2ms",
+    fdt_hole: str = '"1MiB"',
+    syscall: str = "kexec_file_load",
+    load: str | None = None,
+) -> Scenario:
     load = load or f"{LOAD_S * 1000:g}ms"
     text = f"""
 [scenario]
@@ -53,6 +63,7 @@ monte_carlo = 2000
 
 def session(sc: Scenario, strategy: str, *, udev_latency_s: float | None = None) -> Session:
     if udev_latency_s is not None:
-        sc = dataclasses.replace(sc, kdump=dataclasses.replace(sc.kdump,
-                                                                udev_latency_s=udev_latency_s))
+        sc = dataclasses.replace(
+            sc, kdump=dataclasses.replace(sc.kdump, udev_latency_s=udev_latency_s)
+        )
     return Session(sc, strategy)

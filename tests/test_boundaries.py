@@ -42,16 +42,17 @@ def test_importing_the_whole_engine_loads_no_textual():
         f"{FORBIDDEN!r})\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ENGINE.parent, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ENGINE.parent, check=True
+    )
     assert out.stdout.strip() == ""
 
 
 def test_import_linter_contract_holds():
-    lint = subprocess.run([sys.executable, "-m", "importlinter.cli", "--help"],
-                          capture_output=True, text=True)
+    lint = subprocess.run(
+        [sys.executable, "-m", "importlinter.cli", "--help"], capture_output=True, text=True
+    )
     if lint.returncode != 0:  # lint-imports is part of the test extra; fail loudly if absent
         raise AssertionError("import-linter is not installed: " + lint.stderr.strip())
-    result = subprocess.run(["lint-imports"], capture_output=True, text=True,
-                            cwd=ENGINE.parent)
+    result = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=ENGINE.parent)
     assert result.returncode == 0, result.stdout + result.stderr

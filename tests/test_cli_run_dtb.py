@@ -41,8 +41,13 @@ strategies = ["udev-reload", "fdt-hole"]
 
 
 def kdump_storm(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True,
-                          text=True, cwd=cwd, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
 
 
 @pytest.fixture
@@ -65,8 +70,9 @@ def test_run_prints_one_column_per_strategy_with_probe_outcomes(small):
 
 
 def test_run_json_has_the_metrics_of_each_strategy_and_the_seed_override(small):
-    out = kdump_storm("run", str(small), "--format", "json", "--strategy", "crash-hotplug",
-                      "--seed", "11")
+    out = kdump_storm(
+        "run", str(small), "--format", "json", "--strategy", "crash-hotplug", "--seed", "11"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["seed"] == 11
@@ -86,16 +92,16 @@ def test_run_writes_the_trace_as_json_lines_and_never_overwrites_it(small, tmp_p
     before = trace.read_bytes()
     again = kdump_storm("run", str(small), "--trace", str(trace))
     assert again.returncode == 2
-    assert again.stderr.strip() == (f"kdump-storm: {trace}: --trace: file exists; "
-                                    "pass --force to replace it")
+    assert again.stderr.strip() == (
+        f"kdump-storm: {trace}: --trace: file exists; pass --force to replace it"
+    )
     assert trace.read_bytes() == before
 
 
 def test_dtb_writes_the_fdt_in_the_hole_at_an_instant_and_dtc_reads_it(small, tmp_path):
     early, late = tmp_path / "early.dtb", tmp_path / "late.dtb"
     for path, at in ((early, "0.5"), (late, "11")):
-        out = kdump_storm("dtb", str(small), "--strategy", "fdt-hole", "--at", at,
-                          "-o", str(path))
+        out = kdump_storm("dtb", str(small), "--strategy", "fdt-hole", "--at", at, "-o", str(path))
         assert out.returncode == 0, out.stderr
     cpus = []
     for path in (early, late):
@@ -109,8 +115,9 @@ def test_dtb_writes_the_fdt_in_the_hole_at_an_instant_and_dtc_reads_it(small, tm
     assert cpus[0] == ["PowerPC,POWER9@0", "PowerPC,POWER9@4"]
     assert cpus[1] == sorted(f"PowerPC,POWER9@{4 * c:x}" for c in range(5))
     if shutil.which("dtc"):
-        dts = subprocess.run(["dtc", "-I", "dtb", "-O", "dts", str(late)], capture_output=True,
-                             text=True)
+        dts = subprocess.run(
+            ["dtc", "-I", "dtb", "-O", "dts", str(late)], capture_output=True, text=True
+        )
         assert dts.returncode == 0 and "linux,elfcorehdr" in dts.stdout
 
 

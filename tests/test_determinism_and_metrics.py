@@ -10,14 +10,15 @@ from engine.metrics import METRIC_KEYS
 from engine.scenario import STRATEGIES
 from tests.strategy_scenarios import scenario, session
 
-STORM = ('[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 6\nevery = "400ms"\njitter = "50ms"\n'
-         '[[storm]]\nat = "5s"\naction = "memory-add"\nblocks = 8\nevery = "30ms"')
+STORM = (
+    '[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 6\nevery = "400ms"\njitter = "50ms"\n'
+    '[[storm]]\nat = "5s"\naction = "memory-add"\nblocks = 8\nevery = "30ms"'
+)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_same_scenario_and_seed_give_the_same_trace_byte_for_byte(strategy):
-    sc = scenario(STORM, smt=4, duration="30s",
-                  load="uniform(0.5s, 1s)")
+    sc = scenario(STORM, smt=4, duration="30s", load="uniform(0.5s, 1s)")
     runs = []
     for _ in range(2):
         s = session(sc, strategy)
@@ -41,8 +42,7 @@ def test_stepping_and_running_straight_through_give_the_same_trace():
 
 
 def test_a_different_seed_gives_a_different_trace_when_durations_are_drawn():
-    sc = scenario(STORM, smt=4, duration="30s",
-                  load="uniform(0.5s, 1s)")
+    sc = scenario(STORM, smt=4, duration="30s", load="uniform(0.5s, 1s)")
     a, b = session(sc, "udev-reload"), None
     a.run_to_end()
     from engine.session import Session
@@ -55,8 +55,11 @@ def test_a_different_seed_gives_a_different_trace_when_durations_are_drawn():
 @pytest.mark.parametrize("strategy", ["udev-reload", "udev-throttled", "fdt-hole"])
 def test_monte_carlo_agrees_with_one_minus_exposure_over_duration(strategy):
     # CPU-only storm: no incomplete dumps, so P(captured) = 1 - exposure / duration
-    sc = scenario('[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 10\nevery = "1.3s"',
-                  smt=2, duration="30s")
+    sc = scenario(
+        '[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 10\nevery = "1.3s"',
+        smt=2,
+        duration="30s",
+    )
     s = session(sc, strategy)
     s.run_to_end()
     m = s.metrics(monte_carlo_runs=20000)

@@ -30,8 +30,7 @@ def test_per_event_reload_spaced_events_give_one_window_per_uevent_each_a_reload
 
 def test_per_event_reload_fast_uevents_queue_and_settle_takes_n_reloads():
     # one SMT8 core whose 8 threads come online at the same instant: 8 uevents at once
-    sc = scenario('[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 1', smt=8,
-                  thread_online="0s")
+    sc = scenario('[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 1', smt=8, thread_online="0s")
     s = session(sc, "udev-reload", udev_latency_s=0.0)
     s.run_to_end()
     m = s.metrics()
@@ -60,8 +59,9 @@ def test_throttled_burst_inside_one_window_gives_one_reload_and_drops_the_rest()
 
 
 def test_throttled_event_after_the_lock_is_released_waits_for_kdumpctl_polling():
-    sc = scenario('[[storm]]\nat = "1s"\naction = "memory-add"\nblocks = 2\nevery = "1.5s"',
-                  load="3s")
+    sc = scenario(
+        '[[storm]]\nat = "1s"\naction = "memory-add"\nblocks = 2\nevery = "1.5s"', load="3s"
+    )
     s = session(sc, "udev-throttled", udev_latency_s=0.0)
     s.run_to_end()
     unloads = [r.t_s for r in kinds(s, RecordKind.UNLOAD_START)]
@@ -100,9 +100,11 @@ def test_probe_on_a_just_added_cpu_is_lost_under_udev_reload_but_captured_with_f
 
 
 def test_crash_hotplug_never_leaves_a_cpu_missing_from_the_fdt():
-    sc = scenario('[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 12\nevery = "300ms"\n'
-                  '[[storm]]\nat = "6s"\naction = "cpu-remove"\ncores = 4\nevery = "300ms"',
-                  smt=8)
+    sc = scenario(
+        '[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 12\nevery = "300ms"\n'
+        '[[storm]]\nat = "6s"\naction = "cpu-remove"\ncores = 4\nevery = "300ms"',
+        smt=8,
+    )
     s = session(sc, "crash-hotplug")
     s.run_to_end()
     causes = {seg.cause for seg in s.readiness_history() if seg.p_no_dump > 0}
@@ -112,8 +114,11 @@ def test_crash_hotplug_never_leaves_a_cpu_missing_from_the_fdt():
 
 
 def test_crash_hotplug_skips_the_update_when_the_kexec_lock_is_busy_and_the_cpu_goes_missing():
-    sc = scenario('[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 1', smt=2,
-                  probes='[ { at = "1.5s", cpu = 5 } ]')
+    sc = scenario(
+        '[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 1',
+        smt=2,
+        probes='[ { at = "1.5s", cpu = 5 } ]',
+    )
     s = session(sc, "crash-hotplug")
     s.advance_to(0.5)
     assert s.sim.image.try_lock("someone running kexec -p")  # a load in progress
@@ -123,8 +128,12 @@ def test_crash_hotplug_skips_the_update_when_the_kexec_lock_is_busy_and_the_cpu_
     s.run_to_end()
     skips = kinds(s, RecordKind.UPDATE_SKIP)
     assert len(skips) == 2
-    assert s.metrics()["probes"][0] == {"t_s": 1.5, "cpu": 5, "result": "no-dump",
-                                         "cause": "cpu-missing-in-fdt"}
+    assert s.metrics()["probes"][0] == {
+        "t_s": 1.5,
+        "cpu": 5,
+        "result": "no-dump",
+        "cause": "cpu-missing-in-fdt",
+    }
 
 
 def test_fdt_hole_too_small_reports_nospace_and_the_new_cpu_stays_missing():

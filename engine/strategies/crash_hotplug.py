@@ -28,5 +28,6 @@ class CrashHotplug(Strategy):
 
     def after_block_changed(self, block: int, online: bool) -> Process | None:
         action = "online" if online else "offline"
-        return kernel_update(self.sim, "elfcorehdr", null_image=True,
-                             reason=f"memory block {block} {action}")
+        return kernel_update(
+            self.sim, "elfcorehdr", null_image=True, reason=f"memory block {block} {action}"
+        )

@@ -30,9 +30,14 @@ def kernel_update(sim: Simulation, what: str, *, null_image: bool, reason: str) 
         yield turn
         holder = "crash-hotplug" if null_image else "crash-fdt-update"
         if not image.try_lock(holder):
-            trace.add(env.now, RecordKind.UPDATE_SKIP, what=what, reason=reason,
-                      lock_holder=image.lock_holder,
-                      message="kexec_trylock() failed, kdump image may be inaccurate")
+            trace.add(
+                env.now,
+                RecordKind.UPDATE_SKIP,
+                what=what,
+                reason=reason,
+                lock_holder=image.lock_holder,
+                message="kexec_trylock() failed, kdump image may be inaccurate",
+            )
             sim.count_update(skipped=True)
             return
         if not image.loaded:
@@ -58,11 +63,24 @@ def kernel_update(sim: Simulation, what: str, *, null_image: bool, reason: str) 
         image.busy_segments.clear()
         image.unlock(holder)
         if outcome == UpdateOutcome.NOSPACE.value:
-            trace.add(env.now, RecordKind.UPDATE_NOSPACE, what=what, reason=reason,
-                      error="FDT_ERR_NOSPACE", hole_bytes=sim.hole.size_bytes)
+            trace.add(
+                env.now,
+                RecordKind.UPDATE_NOSPACE,
+                what=what,
+                reason=reason,
+                error="FDT_ERR_NOSPACE",
+                hole_bytes=sim.hole.size_bytes,
+            )
         else:
-            trace.add(env.now, RecordKind.UPDATE_END, what=what, reason=reason,
-                      outcome=outcome, moved_bytes=moved_bytes)
-        sim.count_update(skipped=False, nospace=outcome == UpdateOutcome.NOSPACE.value,
-                         moved_bytes=moved_bytes)
+            trace.add(
+                env.now,
+                RecordKind.UPDATE_END,
+                what=what,
+                reason=reason,
+                outcome=outcome,
+                moved_bytes=moved_bytes,
+            )
+        sim.count_update(
+            skipped=False, nospace=outcome == UpdateOutcome.NOSPACE.value, moved_bytes=moved_bytes
+        )
         sim.refresh()

@@ -56,8 +56,13 @@ def kdump_reload(sim: Simulation, why: str) -> Process:
     image.unlock("kexec-load")
     trace.add(env.now, RecordKind.LOCK_RELEASED, holder="kexec-load")
     if ok:
-        trace.add(env.now, RecordKind.LOAD_END, ok=True, fdt_bytes=snapshot.fdt_bytes,
-                  cpus=len(snapshot.fdt_threads))
+        trace.add(
+            env.now,
+            RecordKind.LOAD_END,
+            ok=True,
+            fdt_bytes=snapshot.fdt_bytes,
+            cpus=len(snapshot.fdt_threads),
+        )
     else:
         trace.add(env.now, RecordKind.LOAD_END, ok=False, error="FDT does not fit its segment")
     sim.count_reload(unload_s + load_s, copy_bytes)

@@ -20,8 +20,12 @@ class UdevReload(Strategy):
     def on_uevent(self, uevent: Uevent) -> None:
         if ppc64_rule_matches(uevent):
             why = f"{uevent.subsystem} {uevent.action} {uevent.ident}"
-            self.sim.trace.add(self.sim.env.now, RecordKind.RELOAD_QUEUED, why=why,
-                               pending=len(self.queue.items) + 1)
+            self.sim.trace.add(
+                self.sim.env.now,
+                RecordKind.RELOAD_QUEUED,
+                why=why,
+                pending=len(self.queue.items) + 1,
+            )
             self.queue.put(why)
 
     def _worker(self) -> Process:

@@ -39,9 +39,12 @@ class ThrottledReloads:
         deadline = settle_start + spec.settle_timeout_s
         while sim.udev_busy() and sim.env.now < deadline:
             yield sim.env.timeout(min(sim.udev_idle_at(), deadline) - sim.env.now)
-        sim.trace.add(sim.env.now, RecordKind.THROTTLER_SETTLE,
-                      waited_s=round(sim.env.now - settle_start, 9),
-                      timed_out=sim.udev_busy())
+        sim.trace.add(
+            sim.env.now,
+            RecordKind.THROTTLER_SETTLE,
+            waited_s=round(sim.env.now - settle_start, 9),
+            timed_out=sim.udev_busy(),
+        )
         self.flock_held = False
         yield from self._kdumpctl_reload(why)
 
