@@ -85,6 +85,7 @@ class Simulation:
         self.strategy = STRATEGY_CLASSES[strategy](self)
         self.update_mutex = simpy.Resource(self.env, capacity=1)
         self.newest_thread: int | None = None
+        self._removing: set[int] = set()
         self._udev_idle_at = 0.0
         # udev holds a uevent in its queue this long before the rule's RUN program
         # starts; `udevadm settle` waits for the queue to empty
@@ -387,10 +388,12 @@ class Simulation:
 
     def _core_remove(self, action: HotplugAction) -> Process:
         m = self.machine
-        removable = [c for c in m.present_cores if c != 0]
+        # a core being offlined by an earlier, overlapping remove is already taken
+        removable = [c for c in m.present_cores if c != 0 and c not in self._removing]
         if not removable:
             return
         core = max(removable)
+        self._removing.add(core)
         for i, thread in enumerate(reversed(list(m.threads_of(core)))):
             if i:
                 yield self.env.timeout(self.scenario.machine.thread_online_s)
@@ -402,6 +405,7 @@ class Simulation:
                 if teardown is not None:
                     yield from teardown
         m.remove_core(core)
+        self._removing.discard(core)
         self.trace.add(self.env.now, RecordKind.CORE_REMOVE, core=core, phase=action.phase)
         self.refresh()
 
