@@ -1,0 +1,149 @@
+"""Cross-field checks: the crash region fits, storms keep counts within bounds over time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.crash_region import default_crash_base, plan_crash_region
+from engine.errors import InputError
+from engine.scenario_model import MAX_BLOCKS, MachineSpec, StormPhase
+from engine.scenario_reader import Reader
+from engine.units import format_size
+
+
+def check_region_fit(
+    r: Reader,
+    k: dict[str, Any],
+    machine: MachineSpec,
+    crashkernel: int | None,
+    base: int | None,
+    kernel: int | None,
+    initrd: int | None,
+    purgatory: int | None,
+    hole: int | None,
+) -> None:
+    """Report a crashkernel region that cannot hold its segments or lies outside memory.
+
+    ``k`` is the [kdump] table as written; ``hole`` None means "auto".
+    """
+    sizes = (crashkernel, kernel, initrd, purgatory, machine.rma_bytes, machine.memory_bytes)
+    if any(x is None for x in sizes) or {"kdump.crash_base", "kdump.fdt_hole"} & r.failed:
+        return
+    assert crashkernel is not None and kernel is not None and initrd is not None
+    assert purgatory is not None
+    if hole is not None and hole > crashkernel:
+        r.error(
+            "kdump.fdt_hole",
+            f"FDT hole of {format_size(hole)} is larger than the "
+            f"crashkernel region ({format_size(crashkernel)})",
+        )
+        return
+    segments = kernel + initrd + purgatory
+    if segments > crashkernel:
+        r.error(
+            "kdump.crashkernel",
+            f"kernel {format_size(kernel)} + initrd "
+            f"{format_size(initrd)} + purgatory {format_size(purgatory)} = "
+            f"{format_size(segments)} do not fit in the crashkernel region of "
+            f"{format_size(crashkernel)}",
+        )
+        return
+    start = default_crash_base(machine.rma_bytes, machine.lpar) if base is None else base
+    if start + crashkernel > machine.memory_bytes:
+        r.error(
+            "kdump.crashkernel",
+            f"the region at {format_size(start)} + "
+            f"{format_size(crashkernel)} ends past machine.memory "
+            f"({format_size(machine.memory_bytes)})",
+        )
+        return
+    try:
+        plan_crash_region(
+            crashkernel_bytes=crashkernel,
+            base=base,
+            rma_bytes=machine.rma_bytes,
+            lpar=machine.lpar,
+            kernel_bytes=kernel,
+            initrd_bytes=initrd,
+            purgatory_bytes=purgatory,
+            elfcorehdr_bytes=0,
+            fdt_bytes=0,
+            hole_bytes=hole,
+        )
+    except InputError as err:
+        if err.reason.startswith("FDT hole") and "fdt_hole" in k:
+            r.error("kdump.fdt_hole", err.reason)
+        else:
+            r.error("kdump.crash_base" if "crash_base" in k else "kdump.crashkernel", err.reason)
+
+
+def check_storm_counts(r: Reader, phases: list[StormPhase], machine: MachineSpec) -> int | None:
+    """Check core and block counts over the storms; the peak memory (None when unknown)."""
+    block = machine.memory_block_bytes
+    if r.failed & {
+        "machine.cores_present",
+        "machine.cores_possible",
+        "machine.memory",
+        "machine.memory_max",
+        "machine.memory_block",
+    } or any(f.startswith("storm") for f in r.failed):
+        return None
+    peak = None
+    if machine.cores_present is not None and machine.cores_possible is not None:
+        _check_counts(r, phases, "cpu", machine.cores_present, machine.cores_possible, None)
+    if machine.memory_bytes is not None and block is not None:
+        hi = (
+            None
+            if machine.memory_possible_bytes is None
+            else machine.memory_possible_bytes // block
+        )
+        peak_blocks = _check_counts(r, phases, "memory", machine.memory_bytes // block, hi, block)
+        peak = peak_blocks * block
+        if hi is None and peak_blocks > MAX_BLOCKS:
+            r.error("machine.memory", f"the storms take it past {MAX_BLOCKS} memory blocks")
+    return peak
+
+
+def _check_counts(
+    r: Reader, phases: list[StormPhase], kind: str, start: int, hi: int | None, block: int | None
+) -> int:
+    """Report phases that remove the last core/block or add past ``hi``, for any jitter.
+
+    Two sweeps bound every jitter outcome: removes early and adds late (the fewest
+    present), then adds early and removes late (the most). Returns that peak count.
+    """
+    mine = [p for p in phases if p.action.startswith(kind)]
+    peak = start
+    for removes_first in (True, False):
+        events = []
+        for p in mine:
+            adds = p.action.endswith("add")
+            late = p.jitter_s if adds == removes_first else 0.0
+            for i in range(p.count):
+                events.append((p.at_s + i * p.every_s + late, adds == removes_first, p.index, i, p))
+        events.sort(key=lambda e: e[:4])
+        count, reported = start, set()
+        at_start: dict[int, int] = {}
+        for *_, p in events:
+            at_start.setdefault(p.index, count)
+            count += 1 if p.action.endswith("add") else -1
+            peak = max(peak, count)
+            broken = count < 1 if removes_first else hi is not None and count > hi
+            if broken and p.index not in reported:
+                reported.add(p.index)
+                r.error(f"storm[{p.index}]", _count_reason(p, kind, at_start[p.index], hi, block))
+    return peak
+
+
+def _count_reason(p: StormPhase, kind: str, present: int, hi: int | None, block: int | None) -> str:
+    if kind == "cpu":
+        what, now, cap = f"{p.action} of {p.count} cores", f"{present} cores", f"{hi}"
+    else:
+        assert block is not None
+        what = f"{p.action} of {format_size(p.count * block)} ({p.count} blocks)"
+        now, cap = format_size(present * block), format_size((hi or 0) * block)
+    if p.action.endswith("add"):
+        limit = "machine.cores_possible" if kind == "cpu" else "machine.memory_max"
+        return f"{what} goes past {limit} = {cap}: {now} present when it starts at {p.at_s:g}s"
+    last = "core" if kind == "cpu" else "memory block"
+    return f"{what} would remove the last {last}: {now} present when it starts at {p.at_s:g}s"

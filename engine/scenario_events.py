@@ -1,0 +1,168 @@
+"""The timed parts of a scenario: [[storm]] phases, [[churn]] and [crash] probes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.scenario_checks import check_storm_counts
+from engine.scenario_model import (
+    ACTIONS,
+    MAX_BLOCKS,
+    MAX_CHURN_EVENTS,
+    PROBE_CPUS,
+    ChurnSpec,
+    CrashSpec,
+    MachineSpec,
+    Probe,
+    StormPhase,
+)
+from engine.scenario_reader import (
+    Reader,
+    to_choice,
+    to_fraction,
+    to_int,
+    to_positive_int,
+    to_positive_size,
+    to_rate,
+)
+from engine.units import format_size, parse_duration
+
+_STORM = ("at", "action", "cores", "size", "blocks", "every", "jitter")
+_CHURN = ("start", "end", "rate", "cpu_fraction", "add_fraction")
+
+
+def _array(r: Reader, data: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
+    raw = data.get(name)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        r.error(name, f"use [[{name}]] tables (an array of tables), not {name} = ... or [{name}]")
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, dict):
+            out.append((f"{name}[{i}]", item))
+        else:
+            r.error(f"{name}[{i}]", f"expected a table, got {item!r}")
+    return out
+
+
+def read_storms(
+    r: Reader, data: dict[str, Any], machine: MachineSpec, duration: float | None
+) -> tuple[tuple[StormPhase, ...], int | None]:
+    """The scripted phases, and the peak memory they can reach (None when unknown)."""
+    phases = []
+    block = machine.memory_block_bytes
+    for i, (w, raw) in enumerate(_array(r, data, "storm")):
+        t = r.table(raw, w, _STORM)
+        at = r.get(t, w, "at", parse_duration)
+        action = r.get(t, w, "action", to_choice(ACTIONS))
+        count = None
+        if action in ("cpu-add", "cpu-remove"):
+            for key in ("size", "blocks"):
+                if key in t:
+                    r.error(f"{w}.{key}", f"is for memory storms; a {action} storm takes cores")
+            count = r.get(t, w, "cores", to_positive_int)
+        elif action is not None:
+            if "cores" in t:
+                r.error(f"{w}.cores", f"is for cpu storms; a {action} storm takes size or blocks")
+            if "size" in t and "blocks" in t:
+                r.error(f"{w}.blocks", "give size or blocks, not both")
+            elif "blocks" in t:
+                count = r.get(t, w, "blocks", to_positive_int)
+            else:
+                size = r.get(t, w, "size", to_positive_size)
+                if size is not None and block is not None:
+                    if size % block:
+                        r.error(
+                            f"{w}.size",
+                            f"{format_size(size)} is not a whole number of "
+                            f"memory blocks (machine.memory_block = {format_size(block)})",
+                        )
+                    else:
+                        count = size // block
+        many = count is not None and count > 1
+        if many and "every" not in t:
+            r.error(f"{w}.every", f"required: {count} events need a spacing, e.g. every = '250ms'")
+        every = r.get(t, w, "every", parse_duration, 0.0)
+        jitter = r.get(t, w, "jitter", parse_duration, 0.0)
+        if many and every == 0 and "every" in t:
+            r.error(f"{w}.every", "must be above zero: hotplug adds and removes one at a time")
+        if count is not None and count > MAX_BLOCKS:
+            r.error(w, f"{count} events: more than {MAX_BLOCKS}")
+        if None in (at, action, count, every, jitter) or not every and many:
+            continue
+        phase = StormPhase(i, at, action, count, every, jitter, r.lines.find(w))  # type: ignore[arg-type]
+        if duration is not None and phase.at_s >= duration:
+            r.error(
+                f"{w}.at",
+                f"{phase.at_s:g}s is not before the end (scenario.duration = {duration:g}s)",
+            )
+        elif duration is not None and phase.last_s > duration:
+            r.error(
+                f"{w}.every" if many else f"{w}.jitter",
+                f"the last event, at up to "
+                f"{phase.last_s:g}s, falls past the end (scenario.duration = {duration:g}s)",
+            )
+        phases.append(phase)
+    return tuple(phases), check_storm_counts(r, phases, machine)
+
+
+def read_churn(r: Reader, data: dict[str, Any], duration: float | None) -> tuple[ChurnSpec, ...]:
+    out = []
+    for i, (w, raw) in enumerate(_array(r, data, "churn")):
+        t = r.table(raw, w, _CHURN)
+        start = r.get(t, w, "start", parse_duration, 0.0)
+        end = r.get(t, w, "end", parse_duration, duration)
+        rate = r.get(t, w, "rate", to_rate)
+        cpu = r.get(t, w, "cpu_fraction", to_fraction, 0.5)
+        add = r.get(t, w, "add_fraction", to_fraction, 0.5)
+        if None in (start, end, rate, cpu, add):
+            continue
+        assert start is not None and end is not None and rate is not None
+        if end <= start:
+            r.error(f"{w}.end", f"{end:g}s is not after start ({start:g}s)")
+        elif duration is not None and end > duration:
+            r.error(f"{w}.end", f"{end:g}s is past the end (scenario.duration = {duration:g}s)")
+        elif rate * (end - start) > MAX_CHURN_EVENTS:
+            r.error(
+                f"{w}.rate",
+                f"about {rate * (end - start):.0f} events expected, more than {MAX_CHURN_EVENTS}",
+            )
+        out.append(ChurnSpec(i, start, end, rate, cpu, add))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def read_crash(
+    r: Reader, data: dict[str, Any], machine: MachineSpec, duration: float | None
+) -> CrashSpec:
+    w = "crash"
+    c = r.table(data.get(w), w, ("probes", "monte_carlo"))
+    monte_carlo = r.get(c, w, "monte_carlo", to_int, 10000)
+    if monte_carlo is not None and not 0 <= monte_carlo <= 10_000_000:
+        r.error("crash.monte_carlo", f"expected 0 to 10000000 samples, got {monte_carlo}")
+    raw = c.get("probes", [])
+    if not isinstance(raw, list):
+        r.error("crash.probes", f"expected a list of {{ at = ..., cpu = ... }}, got {raw!r}")
+        raw = []
+    threads = (
+        machine.threads_possible if None not in (machine.cores_possible, machine.smt) else None
+    )
+    probes = []
+    for i, item in enumerate(raw):
+        pw = f"crash.probes[{i}]"
+        if not isinstance(item, dict):
+            r.error(pw, f"expected {{ at = ..., cpu = ... }}, got {item!r}")
+            continue
+        p = r.table(item, pw, ("at", "cpu"))
+        at = r.get(p, pw, "at", parse_duration)
+        cpu = r.get(p, pw, "cpu", lambda v: v, "random")
+        if at is not None and duration is not None and at > duration:
+            r.error(f"{pw}.at", f"{at:g}s is past the end (scenario.duration = {duration:g}s)")
+        if cpu not in PROBE_CPUS and (isinstance(cpu, bool | str) or not isinstance(cpu, int)):
+            r.error(f"{pw}.cpu", f"expected a thread number, 'newest' or 'random'; got {cpu!r}")
+        elif isinstance(cpu, int) and threads is not None and not 0 <= cpu < threads:
+            r.error(f"{pw}.cpu", f"thread {cpu} is not a possible thread (0 to {threads - 1})")
+        elif at is not None:
+            probes.append(Probe(at, cpu))
+    return CrashSpec(tuple(probes), monte_carlo if monte_carlo is not None else 10000)

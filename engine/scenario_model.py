@@ -1,0 +1,136 @@
+"""What a scenario is: the frozen dataclasses and the constants they draw on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.units import Duration
+
+STRATEGIES = ("udev-reload", "udev-throttled", "udev-load-once", "fdt-hole", "crash-hotplug")
+CPU_MODELS = ("POWER8", "POWER9", "POWER10")
+SMT_WIDTHS = (1, 2, 4, 8)
+ACTIONS = ("cpu-add", "cpu-remove", "memory-add", "memory-remove")
+SYSCALLS = ("kexec_file_load", "kexec_load")
+PROBE_CPUS = ("newest", "random")
+MAX_THREADS = 8192  # NR_CPUS ceiling of ppc64 kernels
+MAX_BLOCKS = 1 << 20
+MAX_CHURN_EVENTS = 100_000
+SECTION_BYTES = 16 << 20  # ppc64 memory section: the smallest memory block
+DEFAULT_BOOTARGS = (
+    "irqpoll maxcpus=1 noirqdistrib reset_devices cgroup_disable=memory numa=off "
+    "udev.children-max=2 ehea.use_mcs=0 panic=10 kvm_cma_resv_ratio=0 "
+    "transparent_hugepage=never novmcoredd hugetlb_cma=0"
+)
+MIB = 1 << 20
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    cores_present: int
+    cores_possible: int
+    memory_bytes: int
+    memory_possible_bytes: int
+    cpu_model: str = "POWER9"
+    smt: int = 8
+    memory_block_bytes: int = 256 * MIB
+    from_dtb: Path | None = None
+    lpar: bool = True
+    rma_bytes: int = GIB
+    thread_online_s: float = 0.002
+
+    @property
+    def threads_possible(self) -> int:
+        return self.cores_possible * self.smt
+
+
+@dataclass(frozen=True)
+class ReloadSpec:
+    unload: Duration = Duration("fixed", 0.05)
+    load: Duration = Duration("uniform", 0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class ThrottlerSpec:
+    sleep_s: float = 1.0
+    settle_timeout_s: float = 3.0
+    kdumpctl_poll_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class KernelUpdateSpec:
+    fixed_s: float = 20e-6
+    # calibrated on libfdt itself: benchmarks/bench_fdt.py's literal update_cpus_node
+    # at 256 SMT8 cores moves ~770 MB in ~250 ms, about 3 GB/s
+    bandwidth_bytes_per_s: float = 3.0 * GIB
+
+
+@dataclass(frozen=True)
+class KdumpSpec:
+    crashkernel_bytes: int = 512 * MIB
+    crash_base_bytes: int | None = None
+    syscall: str = "kexec_file_load"
+    kernel_bytes: int = 40 * MIB
+    initrd_bytes: int = 30 * MIB
+    purgatory_bytes: int = 64 << 10
+    fdt_hole_bytes: int | None = MIB  # None = "auto"
+    reload: ReloadSpec = field(default_factory=ReloadSpec)
+    throttler: ThrottlerSpec = field(default_factory=ThrottlerSpec)
+    kernel_update: KernelUpdateSpec = field(default_factory=KernelUpdateSpec)
+    bootargs: str = DEFAULT_BOOTARGS
+    copy_bandwidth_bytes_per_s: float = 1.0 * GIB
+    udev_latency_s: float = 0.005
+
+
+@dataclass(frozen=True)
+class StormPhase:
+    index: int
+    at_s: float
+    action: str
+    count: int  # cores, or memory blocks
+    every_s: float
+    jitter_s: float = 0.0
+    line: int | None = None
+
+    @property
+    def last_s(self) -> float:
+        """Latest possible time of the phase's last event."""
+        return self.at_s + (self.count - 1) * self.every_s + self.jitter_s
+
+
+@dataclass(frozen=True)
+class ChurnSpec:
+    index: int
+    start_s: float
+    end_s: float
+    rate_per_s: float
+    cpu_fraction: float = 0.5
+    add_fraction: float = 0.5
+
+
+@dataclass(frozen=True)
+class Probe:
+    at_s: float
+    cpu: int | str  # thread id, "newest" or "random"
+
+
+@dataclass(frozen=True)
+class CrashSpec:
+    probes: tuple[Probe, ...] = ()
+    monte_carlo: int = 10000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    seed: int
+    duration_s: float
+    machine: MachineSpec
+    kdump: KdumpSpec
+    storms: tuple[StormPhase, ...] = ()
+    churn: tuple[ChurnSpec, ...] = ()
+    crash: CrashSpec = field(default_factory=CrashSpec)
+    strategies: tuple[str, ...] = STRATEGIES
+    source: str = "<scenario>"
+    description: str = ""
