@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
             "duration_s": scenario.duration_s,
             "strategies": {n: s.metrics() for n, s in sessions.items()},
         }
-        print(json.dumps(out, indent=2, sort_keys=True))
+        print(json.dumps(out, indent=2))  # strategies in the order asked
     else:
         print(comparison_table(scenario, sessions))
     if args.trace:

@@ -119,7 +119,8 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
     online = len(state.online_threads)
     cause = image_cause(state)
     if cause is not None:
-        return Readiness(t_s, None, 1.0, 0.0, cause.value, state.online_threads, online)
+        # no image to use at all: every CPU loses its dump, none is "missing from the FDT"
+        return Readiness(t_s, None, 1.0, 0.0, cause.value, frozenset(), online)
     missing: frozenset[int] = (
         frozenset() if state.fdt_threads is None else state.online_threads - state.fdt_threads
     )
