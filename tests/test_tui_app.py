@@ -1,0 +1,327 @@
+"""Pilot tests of the TUI on the real engine: keys do what they say, state is the engine's."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from engine.scenario import load_scenario
+from engine.session import Session
+from engine.strategies import STRATEGY_NAMES
+from tui.app import KdumpStormApp
+from tui.commands import COMMANDS
+from tui.factory import make_app
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from tui.widgets.header import SimHeader
+from tui.widgets.session_pane import SessionPane
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT / "scenarios" / "default.toml"
+# default.toml, udev-reload: a reload's image is gone 5.632..~6.3 s; core 11 (@58) came
+# online at 5.75 s, after that load read the machine: at 5.9 s it is missing from the FDT.
+IN_WINDOW_S = 5.9
+NEW_CORE_FIRST_THREAD = 0x58
+
+
+def drive(
+    app: KdumpStormApp, body: Callable[..., Awaitable[None]], size: tuple[int, int] = (120, 40)
+) -> None:
+    async def run() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await body(pilot, app.storm)
+
+    asyncio.run(run())
+
+
+def screen_text(app: KdumpStormApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def test_unload_window_facts() -> None:
+    """What the udev-reload snapshot claims: image unloaded, the new core MISSING."""
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        pane = screen.panes[0]
+        assert pane.session.now_s == IN_WINDOW_S
+        assert pane.region_bar.region_view.image == "unloaded"
+        assert pane.session.image.loaded is False
+        entry = pane.cpus_tree.entry(NEW_CORE_FIRST_THREAD)
+        assert entry.status == "missing"
+        machine, hole = pane.session.machine, pane.session.hole
+        assert NEW_CORE_FIRST_THREAD in machine.online_threads
+        assert NEW_CORE_FIRST_THREAD not in hole.fdt_threads()
+        text = screen_text(app)
+        assert "image UNLOADED" in text
+        assert "PowerPC,POWER9@58 MISSING" in text
+
+    drive(app, body)
+
+
+def test_fdt_hole_same_instant_facts() -> None:
+    """What the fdt-hole snapshot claims: image loaded, the new core's node in the hole."""
+    app = make_app(DEFAULT, "fdt-hole", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        pane = screen.panes[0]
+        view = pane.region_bar.region_view
+        assert view.image == "loaded"
+        assert view.in_hole and view.hole_used_bytes == pane.session.hole.used_bytes > 0
+        assert view.hole_nodes_fit and view.hole_nodes_fit > 0
+        assert pane.cpus_tree.entry(NEW_CORE_FIRST_THREAD).status == "online"
+        assert not any(e.status == "missing" for e in pane.cpus_tree.entries)
+        assert "FDT fill" in screen_text(app)
+
+    drive(app, body)
+
+
+def test_tree_is_decoded_from_the_hole_and_updates_incrementally() -> None:
+    app = make_app(DEFAULT, "fdt-hole", at=4.0)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        pane = screen.panes[0]
+        tree, session = pane.cpus_tree, pane.session
+        names = [name for name, _ in session.hole.cpu_nodes()]
+        assert sorted(e.name for e in tree.entries if e.props) == sorted(names)
+        assert tree.sync(session) is False  # nothing changed: nothing touched
+        screen.seek(5.1)  # one core added and written into the hole
+        assert tree.touched == 1
+        assert tree.entry(0x40).status == "online"
+
+    drive(app, body)
+
+
+def test_expanded_node_shows_decoded_properties() -> None:
+    """What the node-expanded snapshot claims."""
+    app = make_app(DEFAULT, "fdt-hole", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        tree = screen.panes[0].cpus_tree
+        node = tree.expand_core(NEW_CORE_FIRST_THREAD)
+        await pilot.pause()
+        leaves = [str(child.label) for child in node.children]
+        assert leaves[0].startswith("threads 88✓")
+        assert leaves[1] == "reg = <0x58>"
+        assert leaves[2].startswith("ibm,ppc-interrupt-server#s = <0x58 0x59")
+        assert 'device_type = "cpu"' in leaves
+
+    drive(app, body)
+
+
+def test_step_advances_to_the_next_trace_record() -> None:
+    app = make_app(DEFAULT, "udev-reload")
+    reference = Session(load_scenario(DEFAULT), "udev-reload")
+    expected = reference.step()
+    expected_next = reference.step()
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("n")
+        assert screen.last_step == expected
+        assert screen.runs.now_s == expected.t_s
+        assert screen.query_one(SimHeader).now_s == expected.t_s
+        await pilot.press("n")
+        assert screen.last_step == expected_next  # the engine's step: the next record
+
+    drive(app, body)
+
+
+def test_speed_keys_change_the_header() -> None:
+    app = make_app(DEFAULT, "udev-reload")
+
+    async def body(pilot, screen: MainScreen) -> None:
+        assert "x1 " in screen_text(app)
+        await pilot.press("plus", "plus")
+        await pilot.pause()
+        assert screen.query_one(SimHeader).speed == 5
+        assert "x5 " in screen_text(app)
+        for _ in range(20):
+            await pilot.press("minus")
+        await pilot.pause()
+        assert screen.playback.speed == 0.1
+        assert "x0.1 " in screen_text(app)
+
+    drive(app, body)
+
+
+def test_playback_advances_speed_times_frame_time() -> None:
+    app = make_app(DEFAULT, "udev-reload", speed=10)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("p")
+        screen.advance_frames(30)  # one second of frames at 30 fps, x10
+        assert screen.runs.now_s == pytest.approx(10.0)
+        await pilot.press("p")
+        screen.advance_frames(30)
+        assert screen.runs.now_s == pytest.approx(10.0)  # paused
+
+    drive(app, body)
+
+
+def test_strategy_switch_restarts_on_the_same_storm() -> None:
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        before = screen.runs.sessions[0]
+        await pilot.press("s")
+        after = screen.runs.sessions[0]
+        assert after.strategy == STRATEGY_NAMES[STRATEGY_NAMES.index("udev-reload") + 1]
+        assert after.now_s == 0.0
+        assert after.scenario is before.scenario and after.seed == before.seed
+        screen.seek(IN_WINDOW_S)
+        hotplug = [(r.t_s, r.kind) for r in before.records if r.lane == "hotplug"]
+        assert [(r.t_s, r.kind) for r in after.records if r.lane == "hotplug"] == hotplug
+        assert after.strategy in screen_text(app)
+
+    drive(app, body)
+
+
+def test_injected_crash_shows_the_engine_outcome_on_the_timeline() -> None:
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("c")
+        (outcome,) = screen.last_crash
+        session = screen.runs.sessions[0]
+        last = session.records[-1]
+        assert last.kind == "crash-probe" and last.detail["result"] == outcome.result
+        assert outcome.result == "no-dump" and outcome.cause == "unloaded"
+        timeline = screen.panes[0].timeline
+        row = 1 + [n for n, _ in __import__("tui.timeline_lanes").timeline_lanes.LANES].index(
+            "crash"
+        )
+        line = timeline.render_line(row).text
+        from tui.widgets.race_timeline import LABEL_W
+
+        assert line[LABEL_W + timeline.cursor_col] == "✗"
+
+    drive(app, body)
+
+
+def test_crash_on_a_chosen_cpu() -> None:
+    app = make_app(DEFAULT, "fdt-hole", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("k")
+        await pilot.pause()
+        for _ in range(10):
+            await pilot.press("backspace")
+        await pilot.press("9", "0", "enter")
+        await pilot.pause()
+        (outcome,) = screen.last_crash
+        assert outcome.cpu == 90 and outcome.result == "captured"
+
+    drive(app, body)
+
+
+def test_compare_mode_runs_in_lock_step() -> None:
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("v")
+        await pilot.pause()
+        panes = list(screen.query(SessionPane))
+        assert [p.session.strategy for p in panes] == ["udev-reload", "fdt-hole"]
+        assert panes[1].session.now_s == IN_WINDOW_S
+        await pilot.press("n")
+        assert panes[0].session.now_s == panes[1].session.now_s
+        assert "udev-reload vs fdt-hole" in screen_text(app)
+        await pilot.press("v")
+        await pilot.pause()
+        assert len(screen.query(SessionPane)) == 1
+
+    drive(app, body, size=(160, 50))
+
+
+def test_click_on_the_timeline_seeks() -> None:
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        timeline = screen.panes[0].timeline
+        target = timeline.time_at(11 + 30)
+        await pilot.click(timeline, offset=(1 + 11 + 30, 2))  # +1: the panel border
+        await pilot.pause()
+        assert screen.runs.now_s == pytest.approx(target)
+
+    drive(app, body)
+
+
+def test_exports_never_overwrite(tmp_path: Path) -> None:
+    app = make_app(DEFAULT, "fdt-hole", at=IN_WINDOW_S, export_dir=tmp_path)
+    taken = tmp_path / f"kdump-storm-fdt-hole-t{IN_WINDOW_S:.3f}s-fdt.dtb"
+    taken.write_bytes(b"user data")
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("d")
+        (first,) = screen.last_exports
+        await pilot.press("d")
+        (second,) = screen.last_exports
+        await pilot.press("e")
+        (trace,) = screen.last_exports
+        assert len({taken, first, second}) == 3
+        assert first.read_bytes() == screen.runs.sessions[0].hole.packed()
+        assert first.read_bytes()[:4] == b"\xd0\x0d\xfe\xed"
+        lines = trace.read_text().splitlines()
+        assert len(lines) == len(screen.runs.sessions[0].records)
+
+    drive(app, body)
+    assert taken.read_bytes() == b"user data"
+
+
+def test_help_lists_every_command() -> None:
+    app = make_app(DEFAULT, "udev-reload")
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for command in COMMANDS:
+            assert command.title in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+    drive(app, body)
+
+
+def test_bindings_come_from_the_command_table() -> None:
+    actions = {b.action for b in MainScreen.BINDINGS}
+    assert actions == {c.action for c in COMMANDS}
+    for command in COMMANDS:
+        assert hasattr(MainScreen, f"action_{command.action}")
+
+
+def test_survives_resize_to_40x12_and_back() -> None:
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        screen_text(app)
+        await pilot.press("n", "z", "x")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert "kdump-storm" in screen_text(app)
+        assert screen.panes[0].timeline.plot_width > 40
+
+    drive(app, body)
+
+
+def test_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.press("n", "c", "z")
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert "image UNLOADED" in screen_text(app)
+
+    drive(app, body)

@@ -1,0 +1,186 @@
+"""The race timeline, read line by line through ``render_line()`` (no screenshot)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from textual.app import App, ComposeResult
+
+from engine.outcomes import Readiness
+from engine.trace import Record
+from tui.messages import SeekRequested
+from tui.timeline_lanes import LANES, Lanes
+from tui.widgets.race_timeline import LABEL_W, RaceTimeline
+
+ROW = {name: i + 1 for i, (name, _) in enumerate(LANES)}  # row 0 is the time axis
+
+
+def rec(seq: int, t_s: float, kind: str, lane: str, **detail: object) -> Record:
+    return Record(seq, t_s, kind, lane, detail)
+
+
+# A core added at 2 s, its uevent, a reload whose image is gone from 2.5 s to 4 s,
+# and a crash probe at 3 s that got no dump.
+RECORDS = [
+    rec(0, 2.0, "core-add", "hotplug", core=8),
+    rec(1, 2.0, "uevent", "uevent", ident=64),
+    rec(2, 2.2, "reload-queued", "reload"),
+    rec(3, 2.5, "unload-start", "reload"),
+    rec(4, 2.6, "unload-end", "reload"),
+    rec(5, 2.6, "load-start", "reload"),
+    rec(6, 3.0, "crash-probe", "crash", cpu=64, result="no-dump", cause="unloaded"),
+    rec(7, 3.5, "lock-taken", "reload", holder="kexec-load"),
+    rec(8, 4.0, "lock-released", "reload", holder="kexec-load"),
+    rec(9, 4.0, "load-end", "reload", ok=True),
+]
+HISTORY = [
+    Readiness(0.0, 2.0, 0.0, 0.0, None, frozenset(), 64),
+    Readiness(2.0, 2.5, 8 / 72, 0.0, "cpu-missing-in-fdt", frozenset(range(64, 72)), 72),
+    Readiness(2.5, 4.0, 1.0, 0.0, "unloaded", frozenset(range(72)), 72),
+    Readiness(4.0, 5.0, 0.0, 0.0, None, frozenset(), 72),
+]
+
+
+class TimelineApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seeks: list[float] = []
+
+    def compose(self) -> ComposeResult:
+        yield RaceTimeline()
+
+    def on_seek_requested(self, message: SeekRequested) -> None:
+        self.seeks.append(message.t_s)
+
+
+def plot(timeline: RaceTimeline, row: int) -> str:
+    return timeline.render_line(row).text[LABEL_W:]
+
+
+def with_timeline(check) -> None:
+    """Run ``check(timeline)`` on a fed timeline, 20 plot columns wide, inside a live app."""
+
+    async def body() -> None:
+        app = TimelineApp()
+        async with app.run_test(size=(LABEL_W + 22, 12)) as pilot:
+            tl = app.query_one(RaceTimeline)
+            tl.feed(RECORDS, HISTORY, now_s=5.0, duration_s=10.0)
+            await pilot.pause()
+            check(tl)
+
+    asyncio.run(body())
+
+
+def test_fits_the_run_at_half_a_second_per_column() -> None:
+    with_timeline(_fits_the_run_at_half_a_second_per_column)
+
+
+def _fits_the_run_at_half_a_second_per_column(timeline: RaceTimeline) -> None:
+    assert timeline.spc == 0.5  # 10 s on 20 columns
+    assert timeline.render_line(0).text.startswith("t")
+    assert plot(timeline, 0).startswith("┆0s")
+    assert "┆10s" not in plot(timeline, 0)  # the axis stops at the run's end
+
+
+def test_each_lane_on_its_row_at_its_time() -> None:
+    with_timeline(_each_lane_on_its_row_at_its_time)
+
+
+def _each_lane_on_its_row_at_its_time(timeline: RaceTimeline) -> None:
+    for row, label in enumerate(["t", "hotplug", "uevents", "udev/throt", "kdumpctl"]):
+        assert timeline.render_line(row).text[: LABEL_W - 1].strip() == label
+    assert plot(timeline, ROW["hotplug"])[4] == "+"  # 2.0 s / 0.5 s per column
+    assert plot(timeline, ROW["uevent"])[4] == "•"
+    reload = plot(timeline, ROW["reload"])
+    assert reload[4] == "+"  # queued at 2.2 s
+    assert reload[5:7] == "━━"  # image gone from 2.5 s ...
+    assert reload[7:8] == "▓"  # ... the copy under the kexec lock from 3.5 s to 4 s
+    assert reload[8] == " "  # loaded again at 4 s
+    crash = plot(timeline, ROW["crash"])
+    assert crash[6] == "✗"  # probe at 3 s: no dump
+    readiness = plot(timeline, ROW["readiness"])
+    assert readiness[:4] == "────"  # captured until 2 s
+    assert readiness[4] == "▄"  # new CPU missing from the FDT
+    assert readiness[5:8] == "███"  # no image at all
+    assert readiness[8:10] == "──"
+
+
+def test_cursor_is_drawn_at_now_on_every_row() -> None:
+    with_timeline(_cursor_is_drawn_at_now_on_every_row)
+
+
+def _cursor_is_drawn_at_now_on_every_row(timeline: RaceTimeline) -> None:
+    assert plot(timeline, 0)[10] == "▼"  # 5.0 s
+    assert plot(timeline, ROW["hotplug"])[10] == "│"
+    assert plot(timeline, ROW["hotplug"])[11:].strip() == ""  # nothing after now
+
+
+def test_short_window_stays_visible_zoomed_out() -> None:
+    with_timeline(_short_window_stays_visible_zoomed_out)
+
+
+def _short_window_stays_visible_zoomed_out(timeline: RaceTimeline) -> None:
+    timeline.zoom_by(+2)  # 0.5 -> 2 s per column
+    assert timeline.spc == 2.0
+    readiness = plot(timeline, ROW["readiness"])
+    assert readiness[1] == "█"  # 2-4 s column: the no-dump window wins over "captured"
+
+
+def test_zoom_in_and_scroll() -> None:
+    with_timeline(_zoom_in_and_scroll)
+
+
+def _zoom_in_and_scroll(timeline: RaceTimeline) -> None:
+    timeline.zoom_by(-1)  # 0.2 s per column
+    assert timeline.spc == 0.2
+    col = timeline.cursor_col
+    assert 0 <= col < timeline.plot_width
+    assert plot(timeline, 0)[col] == "▼"
+    timeline.scroll_to_col(0)
+    assert plot(timeline, ROW["hotplug"])[10] == "+"  # 2.0 s / 0.2
+
+
+def test_unchanged_lanes_come_from_the_cache() -> None:
+    with_timeline(_unchanged_lanes_come_from_the_cache)
+
+
+def _unchanged_lanes_come_from_the_cache(timeline: RaceTimeline) -> None:
+    for row in range(len(LANES) + 1):
+        timeline.render_line(row)
+    built = timeline.strips_built
+    for row in range(len(LANES) + 1):
+        timeline.render_line(row)
+    assert timeline.strips_built == built
+    # one more record on the crash lane rebuilds that lane only
+    more = [*RECORDS, rec(10, 4.5, "crash-probe", "crash", cpu=0, result="captured")]
+    timeline.feed(more, HISTORY, now_s=5.0, duration_s=10.0)
+    for row in range(len(LANES) + 1):
+        timeline.render_line(row)
+    assert timeline.strips_built == built + 1
+    assert plot(timeline, ROW["crash"])[9] == "✓"
+
+
+def test_click_seeks() -> None:
+    app = TimelineApp()
+
+    async def body() -> None:
+        async with app.run_test(size=(LABEL_W + 22, 12)) as pilot:
+            tl = app.query_one(RaceTimeline)
+            tl.feed(RECORDS, HISTORY, now_s=5.0, duration_s=10.0)
+            await pilot.pause()
+            await pilot.click(RaceTimeline, offset=(LABEL_W + 6, 3))
+            await pilot.pause()
+
+    asyncio.run(body())
+    assert app.seeks == [pytest.approx(3.25)]
+
+
+def test_lanes_ingest_only_the_new_tail() -> None:
+    lanes = Lanes()
+    lanes.ingest(RECORDS[:4])
+    assert lanes.lanes["reload"].open_spans  # unload started, not loaded yet
+    lanes.ingest(RECORDS)
+    assert lanes.records_seen == len(RECORDS)
+    assert not lanes.lanes["reload"].open_spans
+    assert [(s.t0_s, s.t1_s) for s in lanes.lanes["reload"].spans] == [(2.5, 4.0), (3.5, 4.0)]

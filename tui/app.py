@@ -1,0 +1,47 @@
+"""The Textual app: wiring only (screens, commands, styles); the work is in screens/, widgets/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.screen import Screen
+
+from tui.commands import StormCommands
+from tui.playback import Playback
+from tui.runs import Runs
+from tui.screens.main import MainScreen
+
+
+class KdumpStormApp(App[None]):
+    """kdump-storm: watch a hotplug storm race the kdump image."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kdump-storm"
+    COMMANDS = App.COMMANDS | {StormCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        runs: Runs,
+        *,
+        playback: Playback | None = None,
+        compare_with: str | None = None,
+        start_at_s: float = 0.0,
+        export_dir: Path | None = None,
+        live: bool = True,
+    ) -> None:
+        super().__init__()
+        self.runs = runs
+        self.playback = playback or Playback()
+        self._screen_args = dict(
+            compare_with=compare_with, start_at_s=start_at_s, export_dir=export_dir, live=live
+        )
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(self.runs, self.playback, **self._screen_args)
+
+    @property
+    def storm(self) -> MainScreen:
+        """The main screen, wherever the screen stack is."""
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))

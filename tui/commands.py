@@ -1,0 +1,171 @@
+"""Every user command, declared once: key, footer text, palette entry and help text.
+
+``BINDINGS`` for the app, the command-palette ``Provider`` and the help
+screen are all generated from ``COMMANDS`` so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One user command; ``action`` names an ``action_*`` method of the app."""
+
+    action: str
+    key: str
+    key_display: str
+    footer: str
+    title: str
+    help: str
+    show: bool = True
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "toggle_play",
+        "p",
+        "p",
+        "Play",
+        "Play / pause",
+        "Start or pause playback of simulated time.",
+    ),
+    Command(
+        "step",
+        "n",
+        "n",
+        "Step",
+        "Step to next event",
+        "Advance simulated time to the next trace record.",
+    ),
+    Command(
+        "faster",
+        "plus",
+        "+",
+        "Faster",
+        "Speed up",
+        "Play faster (x0.1 .. x1000 of simulated time).",
+    ),
+    Command(
+        "slower",
+        "minus",
+        "-",
+        "Slower",
+        "Slow down",
+        "Play slower (x0.1 .. x1000 of simulated time).",
+    ),
+    Command("restart", "r", "r", "Restart", "Restart", "Restart the storm from t = 0 (same seed)."),
+    Command(
+        "next_strategy",
+        "s",
+        "s",
+        "Strategy",
+        "Switch strategy",
+        "Restart the same storm with the next reload strategy.",
+    ),
+    Command(
+        "toggle_compare",
+        "v",
+        "v",
+        "Compare",
+        "Toggle compare mode",
+        "Two strategies side by side on the same storm, in lock step.",
+    ),
+    Command(
+        "crash_newest",
+        "c",
+        "c",
+        "Crash",
+        "Inject a crash on the newest CPU",
+        "Panic now on the newest online CPU; the outcome goes on the timeline.",
+    ),
+    Command(
+        "crash_on",
+        "k",
+        "k",
+        "Crash on…",
+        "Inject a crash on a chosen CPU",
+        "Panic now on a CPU (thread number) you type.",
+    ),
+    Command("zoom_in", "z", "z", "Zoom+", "Zoom timeline in", "Fewer seconds per column."),
+    Command("zoom_out", "x", "x", "Zoom-", "Zoom timeline out", "More seconds per column."),
+    Command(
+        "scroll_back",
+        "left_square_bracket",
+        "[",
+        "◀",
+        "Scroll timeline back",
+        "Scroll the race timeline towards t = 0.",
+        show=False,
+    ),
+    Command(
+        "scroll_forward",
+        "right_square_bracket",
+        "]",
+        "▶",
+        "Scroll timeline forward",
+        "Scroll the race timeline towards the end.",
+        show=False,
+    ),
+    Command(
+        "export_fdt",
+        "d",
+        "d",
+        "FDT",
+        "Export FDT (.dtb)",
+        "Write the FDT in the hole, packed, as it is now (never overwrites).",
+    ),
+    Command(
+        "export_trace",
+        "e",
+        "e",
+        "Trace",
+        "Export trace (.jsonl)",
+        "Write the trace so far as JSON Lines (never overwrites).",
+    ),
+    Command(
+        "open_scenario", "o", "o", "Open", "Open scenario", "Open another scenario file (.toml)."
+    ),
+    Command("help", "question_mark,f1", "?", "Help", "Help", "Show every command and its key."),
+    Command("quit", "q", "q", "Quit", "Quit", "Leave kdump-storm.", show=False),
+)
+
+
+def bindings() -> list[Binding]:
+    """The app's ``BINDINGS``, one per command."""
+    return [
+        Binding(c.key, c.action, c.footer, show=c.show, key_display=c.key_display) for c in COMMANDS
+    ]
+
+
+class StormCommands(Provider):
+    """Command palette entries, one per ``Command``."""
+
+    async def discover(self) -> Hits:
+        for command in COMMANDS:
+            yield DiscoveryHit(command.title, self._runner(command), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in COMMANDS:
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    self._runner(command),
+                    help=command.help,
+                )
+
+    def _runner(self, command: Command):
+        return partial(self.screen.run_action, command.action)
+
+
+def help_rows() -> list[tuple[str, str, str]]:
+    """(key, title, help) rows for the help screen."""
+    return [(c.key_display, c.title, c.help) for c in COMMANDS]

@@ -1,0 +1,44 @@
+"""The one place the TUI imports the engine: load a scenario, start a session, list strategies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "default.toml"
+
+
+def load_scenario(path: str | Path) -> Any:
+    """Parse a scenario file (raises ``engine.errors.InputError`` on bad input)."""
+    from engine.scenario import load_scenario as _load
+
+    return _load(Path(path))
+
+
+def new_session(scenario: Any, strategy: str, seed: int | None = None) -> Any:
+    """A fresh ``Session`` at t = 0 on ``scenario``'s storm."""
+    from engine.session import Session
+
+    return Session(scenario, strategy=strategy, seed=seed)
+
+
+def strategy_names() -> tuple[str, ...]:
+    """Every reload strategy the engine knows, in its own order."""
+    from engine.strategies import STRATEGY_NAMES
+
+    return tuple(STRATEGY_NAMES)
+
+
+def scenario_label(scenario: Any, path: str | Path | None) -> str:
+    """A short name for the header: the scenario's own name, else its file name."""
+    name = getattr(scenario, "name", None)
+    if name:
+        return str(name)
+    return Path(path).name if path else "scenario"
+
+
+def cpu_node_bytes(session: Any) -> int:
+    """DTB bytes one more core node takes in the hole (the engine's measure)."""
+    from engine.kdump_fdt import measured_cpu_node_bytes
+
+    return measured_cpu_node_bytes(session.machine)

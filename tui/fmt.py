@@ -1,0 +1,32 @@
+"""Number formatting shared by the panels (sizes, addresses, simulated times)."""
+
+from __future__ import annotations
+
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def size(n_bytes: int) -> str:
+    """``1536`` -> ``"1.5 KiB"``; exact powers print without decimals."""
+    value = float(n_bytes)
+    for unit in _UNITS:
+        if abs(value) < 1024 or unit == _UNITS[-1]:
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def addr(address: int) -> str:
+    """A physical address the way kexec prints it."""
+    return f"{address:#x}"
+
+
+def sim_time(t_s: float) -> str:
+    """Simulated time with millisecond resolution."""
+    return f"{t_s:.3f} s"
+
+
+def speed(factor: float) -> str:
+    """Playback speed factor: ``x0.1`` .. ``x1000``."""
+    return f"x{factor:g}"

@@ -1,0 +1,70 @@
+"""One or two Sessions on the same storm, kept in lock step on one simulated clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tui import engine_link
+
+
+class Runs:
+    """The sessions on screen; ``sessions[0]`` is the primary strategy."""
+
+    def __init__(
+        self, scenario: Any, path: str | Path | None, strategies: list[str], seed: int | None = None
+    ) -> None:
+        self.scenario = scenario
+        self.path = path
+        self.seed = seed
+        self.sessions = [engine_link.new_session(scenario, s, seed) for s in strategies]
+
+    @property
+    def strategies(self) -> list[str]:
+        return [s.strategy for s in self.sessions]
+
+    @property
+    def now_s(self) -> float:
+        return self.sessions[0].now_s
+
+    @property
+    def duration_s(self) -> float:
+        return self.sessions[0].duration_s
+
+    @property
+    def finished(self) -> bool:
+        return self.now_s >= self.duration_s
+
+    def restart(self, index: int | None = None, strategy: str | None = None) -> None:
+        """Fresh sessions at t = 0 (one of them, with another strategy if given)."""
+        for i, old in enumerate(self.sessions):
+            if index is None or i == index:
+                name = strategy if strategy is not None and i == index else old.strategy
+                self.sessions[i] = engine_link.new_session(self.scenario, name, self.seed)
+
+    def add(self, strategy: str) -> Any:
+        """A second session, brought to the same simulated time."""
+        session = engine_link.new_session(self.scenario, strategy, self.seed)
+        session.advance_to(self.now_s)
+        self.sessions.append(session)
+        return session
+
+    def drop_second(self) -> None:
+        del self.sessions[1:]
+
+    def advance_to(self, t_s: float) -> bool:
+        """Every session to ``t_s``; going back restarts them. True when anything restarted."""
+        t_s = min(max(t_s, 0.0), self.duration_s)
+        restarted = t_s < self.now_s
+        if restarted:
+            self.restart()
+        for session in self.sessions:
+            session.advance_to(t_s)
+        return restarted
+
+    def step(self) -> Any:
+        """The primary session to its next record, the others to the same instant."""
+        record = self.sessions[0].step()
+        for session in self.sessions[1:]:
+            session.advance_to(self.sessions[0].now_s)
+        return record

@@ -1,0 +1,1 @@
+"""Screens: the main storm view, help, and small prompts."""

@@ -1,0 +1,49 @@
+"""The help screen, generated from the command table."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.commands import help_rows
+
+INTRO = (
+    "A CPU comes online; with udev reloads the kdump image disappears for up to a second "
+    "while kdumpctl unloads and loads it again, and a panic in that second is lost. With "
+    "the FDT hole the image stays and the new CPU's node appears in place."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every command with its key; any of escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", key_display="esc"),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90%; max-width: 100; height: 90%; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, show_header=True, header_style="bold")
+        table.add_column("key", style="bold cyan", no_wrap=True)
+        table.add_column("command", style="bold", no_wrap=True)
+        table.add_column("what it does", ratio=1)
+        for key, title, text in help_rows():
+            table.add_row(key, title, text)
+        with VerticalScroll() as scroll:
+            scroll.border_title = "kdump-storm help"
+            scroll.border_subtitle = "esc to close"
+            yield Static(INTRO + "\n")
+            yield Static(table)
+
+    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+        self.dismiss(result)

@@ -1,0 +1,281 @@
+"""The storm screen: header, one pane per strategy (two in compare mode), footer; playback."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui import commands, engine_link, export
+from tui.messages import SeekRequested
+from tui.playback import Playback
+from tui.runs import Runs
+from tui.screens.help import HelpScreen
+from tui.screens.prompt import PromptScreen
+from tui.widgets.header import SimHeader
+from tui.widgets.session_pane import SessionPane
+
+STATS_EVERY_FRAMES = 8  # ~4 chart refreshes per second at 30 frames/s
+CATCH_UP_CHUNKS = 120  # exposure samples taken on a jump from 0 to the end
+COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
+
+
+class MainScreen(Screen[None]):
+    """Drives the sessions and pushes their state into the panes."""
+
+    BINDINGS = commands.bindings()
+
+    def __init__(
+        self,
+        runs: Runs,
+        playback: Playback,
+        *,
+        compare_with: str | None = None,
+        start_at_s: float = 0.0,
+        export_dir: Path | None = None,
+        live: bool = True,
+    ) -> None:
+        super().__init__()
+        self.runs = runs
+        self.playback = playback
+        self.compare_with = compare_with
+        self.start_at_s = start_at_s
+        self.export_dir = export_dir or Path.cwd()
+        self.live = live
+        self.frames = 0
+        self.last_step: Any = None
+        self.last_crash: list[Any] = []
+        self.last_exports: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        yield SimHeader()
+        with Horizontal(id="panes"):
+            for i, session in enumerate(self.runs.sessions):
+                yield SessionPane(session, classes="pane second" if i else "pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.start_at_s > 0:
+            self.seek(self.start_at_s)
+        self._update_header()
+        if self.live:
+            self.set_interval(self.playback.frame_dt_s, self.advance_frames)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        compact = self.size.height < COMPACT_BELOW_ROWS
+        for widget in self.query("RegionBar, StatsPanel, RaceTimeline"):
+            if widget.has_class("-compact") != compact:
+                widget.set_class(compact, "-compact")
+                widget.refresh(layout=True)
+
+    # ---- state -----------------------------------------------------------------------------
+    @property
+    def panes(self) -> list[SessionPane]:
+        return list(self.query(SessionPane))
+
+    def _update_header(self) -> None:
+        header = self.query_one(SimHeader)
+        header.scenario = engine_link.scenario_label(self.runs.scenario, self.runs.path)
+        header.strategies = tuple(self.runs.strategies)
+        header.now_s = self.runs.now_s
+        header.duration_s = self.runs.duration_s
+        header.speed = self.playback.speed
+        header.playing = self.playback.playing
+
+    def _sync(self, *, stats: bool = False, follow: bool = False) -> None:
+        for pane, session in zip(self.panes, self.runs.sessions, strict=False):
+            if pane.session is not session:
+                pane.replace_session(session)
+            pane.sync(stats=stats, follow=follow)
+        self._update_header()
+
+    def advance_frames(self, count: int = 1) -> None:
+        """Play ``count`` frames (the timer calls this with 1; tests call it directly)."""
+        for _ in range(count):
+            if not self.playback.playing:
+                return
+            self.runs.advance_to(self.runs.now_s + self.playback.frame_step_s())
+            self.frames += 1
+            if self.runs.finished:
+                self.playback.playing = False
+            self._sync(
+                stats=self.frames % STATS_EVERY_FRAMES == 0 or self.runs.finished, follow=True
+            )
+
+    def seek(self, t_s: float) -> None:
+        """Move every session to ``t_s`` (back = replay from 0), sampling the exposure chart."""
+        t_s = min(max(t_s, 0.0), self.runs.duration_s)
+        if t_s < self.runs.now_s:
+            self.runs.restart()
+            self._sync()
+        chunk = self.runs.duration_s / CATCH_UP_CHUNKS
+        for pane in self.panes:
+            self._catch_up(pane, t_s, chunk)
+        self._sync(stats=True)
+
+    @staticmethod
+    def _catch_up(pane: SessionPane, t_s: float, chunk_s: float) -> None:
+        session = pane.session
+        k = math.floor(session.now_s / chunk_s) + 1
+        while k * chunk_s < t_s:
+            session.advance_to(k * chunk_s)
+            pane.sample_stats()
+            k += 1
+        session.advance_to(t_s)
+
+    def on_seek_requested(self, message: SeekRequested) -> None:
+        self.seek(message.t_s)
+
+    # ---- actions (one per entry of tui.commands.COMMANDS) ----------------------------------
+    def action_toggle_play(self) -> None:
+        if self.runs.finished and not self.playback.playing:
+            self.action_restart()
+        self.playback.toggle()
+        self._update_header()
+
+    def action_step(self) -> None:
+        self.last_step = self.runs.step()
+        self._sync(stats=True, follow=True)
+
+    def action_faster(self) -> None:
+        self.playback.faster()
+        self._update_header()
+
+    def action_slower(self) -> None:
+        self.playback.slower()
+        self._update_header()
+
+    def action_restart(self) -> None:
+        self.runs.restart()
+        self._sync(stats=True)
+        for pane in self.panes:
+            pane.timeline.scroll_to_col(0)
+
+    def action_next_strategy(self) -> None:
+        names = engine_link.strategy_names()
+        current = self.runs.strategies[0]
+        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        self.runs.restart(0, nxt)
+        self.runs.restart()  # the other side of a comparison restarts too: same clock
+        self._sync(stats=True)
+        self.notify(f"strategy {nxt}: restarted on the same storm", timeout=3)
+
+    async def action_toggle_compare(self) -> None:
+        if len(self.runs.sessions) > 1:
+            self.runs.drop_second()
+            await self.panes[1].remove()
+        else:
+            other = self.compare_with or default_partner(self.runs.strategies[0])
+            session = engine_link.new_session(self.runs.scenario, other, self.runs.seed)
+            self.runs.sessions.append(session)
+            pane = SessionPane(session, classes="pane second")
+            await self.query_one("#panes").mount(pane)
+            self._catch_up(pane, self.runs.now_s, self.runs.duration_s / CATCH_UP_CHUNKS)
+            self._apply_compact()
+        self._sync(stats=True)
+
+    def action_crash_newest(self) -> None:
+        self.crash("newest")
+
+    def action_crash_on(self) -> None:
+        def answer(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.crash("newest" if text == "newest" else int(text, 0))
+            except ValueError:
+                self.notify(f"not a CPU number: {text!r}", severity="error")
+
+        self.app.push_screen(
+            PromptScreen("Crash now on CPU (thread number, or newest):", "newest"), answer
+        )
+
+    def crash(self, cpu: int | str) -> list[Any]:
+        """A panic now on ``cpu`` in every session; the outcomes go on the timelines."""
+        self.last_crash = [s.crash(cpu) for s in self.runs.sessions]
+        self._sync(stats=True)
+        for session, outcome in zip(self.runs.sessions, self.last_crash, strict=True):
+            if outcome is None:
+                self.notify(f"{session.strategy}: no online CPU to crash", severity="warning")
+                continue
+            why = f" ({outcome.cause})" if outcome.cause else ""
+            self.notify(
+                f"{session.strategy}: panic on CPU {outcome.cpu} at "
+                f"{outcome.t_s:.3f} s -> {outcome.result}{why}",
+                severity="information" if outcome.result == "captured" else "error",
+            )
+        return self.last_crash
+
+    def action_export_fdt(self) -> None:
+        self._export("fdt", ".dtb", lambda s: [s.hole.packed()])
+
+    def action_export_trace(self) -> None:
+        self._export(
+            "trace", ".jsonl", lambda s: [(r.to_json() + "\n").encode() for r in s.records]
+        )
+
+    def _export(self, what: str, suffix: str, chunks) -> None:
+        self.last_exports = []
+        for s in self.runs.sessions:
+            stem = export.stem_for(s.strategy, s.now_s, what)
+            try:
+                path = export.write_new(self.export_dir, stem, suffix, chunks(s))
+            except (ValueError, OSError) as err:  # e.g. no FDT loaded right now
+                self.notify(f"{s.strategy}: nothing written: {err}", severity="error")
+                continue
+            self.last_exports.append(path)
+            self.notify(f"wrote {path}", timeout=4)
+
+    def action_open_scenario(self) -> None:
+        def answer(text: str | None) -> None:
+            if text:
+                self.open_scenario(text)
+
+        self.app.push_screen(PromptScreen("Open scenario file:", str(self.runs.path or "")), answer)
+
+    def open_scenario(self, path: str) -> None:
+        from engine.errors import InputError
+
+        try:
+            scenario = engine_link.load_scenario(path)
+        except (InputError, OSError) as err:
+            self.notify(str(err), severity="error", timeout=8)
+            return
+        self.runs = Runs(scenario, path, self.runs.strategies, self.runs.seed)
+        self._sync(stats=True)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_zoom_in(self) -> None:
+        for pane in self.panes:
+            pane.timeline.zoom_by(-1)
+
+    def action_zoom_out(self) -> None:
+        for pane in self.panes:
+            pane.timeline.zoom_by(+1)
+
+    def action_scroll_back(self) -> None:
+        for pane in self.panes:
+            pane.timeline.scroll_by_screens(-0.5)
+
+    def action_scroll_forward(self) -> None:
+        for pane in self.panes:
+            pane.timeline.scroll_by_screens(0.5)
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+
+def default_partner(strategy: str) -> str:
+    """What to compare against: the RFC's hole against udev reloads, and vice versa."""
+    return "udev-reload" if strategy == "fdt-hole" else "fdt-hole"

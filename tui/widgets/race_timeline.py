@@ -1,0 +1,278 @@
+"""The race timeline: one row per lane, a cursor at the simulated now, zoom, scroll, click to seek.
+
+A Line-API ``ScrollView``: ``render_line`` serves cached strips; a lane's strip is
+rebuilt only when its key (zoom, scroll, width, the lane's version, and the
+cursor column while the lane has an open span) changes, and only the rows
+whose strip changed are refreshed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.messages import SeekRequested
+from tui.timeline_lanes import LANES, Cell, Lanes
+
+ZOOMS_S: tuple[float, ...] = (
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.5,
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
+    100,
+    200,
+    500,
+)
+LABEL_W = 11
+AXIS_ROWS = 1
+PLAIN = Style()
+LABEL_STYLE = Style(bold=True)
+AXIS_STYLE = Style(dim=True)
+CURSOR_STYLE = Style(bold=True, reverse=True)
+CURSOR_BLANK = Style(bold=True, color="bright_white")
+_styles: dict[str, Style] = {}
+
+
+def _style(spec: str) -> Style:
+    style = _styles.get(spec)
+    if style is None:
+        style = _styles[spec] = Style.parse(spec) if spec else PLAIN
+    return style
+
+
+def strip_of(cells: Sequence[Cell]) -> Strip:
+    """Runs of equal style merged into one segment each."""
+    segments: list[Segment] = []
+    run: list[str] = []
+    run_style = None
+    for char, spec in cells:
+        if spec != run_style and run:
+            segments.append(Segment("".join(run), _style(run_style or "")))
+            run = []
+        run_style = spec
+        run.append(char)
+    if run:
+        segments.append(Segment("".join(run), _style(run_style or "")))
+    return Strip(segments, len(cells))
+
+
+def tick_step_s(spc: float, min_cols: int = 12) -> float:
+    """A 1-2-5 tick spacing at least ``min_cols`` columns apart."""
+    target = spc * min_cols
+    exp = math.floor(math.log10(target))
+    for mult in (1, 2, 5, 10):
+        step = mult * 10**exp
+        if step >= target - 1e-12:
+            return step
+    return 10 ** (exp + 1)
+
+
+def axis_cells(t_left_s: float, spc: float, width: int, duration_s: float) -> list[Cell]:
+    cells: list[Cell] = [(" ", "")] * width
+    step = tick_step_s(spc)
+    k = math.ceil(t_left_s / step - 1e-9)
+    while True:
+        t = k * step
+        col = round((t - t_left_s) / spc)
+        if col >= width or t > duration_s + 1e-9:
+            break
+        label = f"┆{t:g}s"
+        for i, ch in enumerate(label):
+            if 0 <= col + i < width:
+                cells[col + i] = (ch, "dim")
+        k += 1
+    return cells
+
+
+class RaceTimeline(ScrollView, can_focus=True):
+    """Lanes of the race, from ``feed()``; emits ``SeekRequested`` on click."""
+
+    DEFAULT_CSS = """
+    RaceTimeline { height: 10; scrollbar-size-horizontal: 1; scrollbar-size-vertical: 0; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.lanes = Lanes()
+        self.now_s = 0.0
+        self.duration_s = 1.0
+        self.spc: float | None = None  # seconds per column; None until fitted to the width
+        self.user_zoomed = False
+        self._cache: dict[int, tuple[tuple[Any, ...], Strip]] = {}
+        self.strips_built = 0  # lane strips rebuilt so far (for tests and the benchmark)
+
+    # ---- data in -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """A new run: forget every lane (zoom and scroll stay)."""
+        self.lanes = Lanes()
+        self._cache.clear()
+        self.now_s = 0.0
+        self.refresh()
+
+    def feed(
+        self, records: Sequence[Any], readiness: Sequence[Any], now_s: float, duration_s: float
+    ) -> None:
+        """New records (the whole trace; only its unseen tail is read), readiness and now."""
+        self.lanes.ingest(records)
+        self.lanes.ingest_readiness(readiness)
+        self.now_s = now_s
+        if duration_s != self.duration_s:
+            self.duration_s = duration_s
+            if not self.user_zoomed:
+                self.spc = None
+            self._fit()
+        self._refresh_changed()
+
+    # ---- geometry ------------------------------------------------------------------------
+    @property
+    def plot_width(self) -> int:
+        return max(self.size.width - LABEL_W, 1)
+
+    @property
+    def t_left_s(self) -> float:
+        return self.scroll_offset.x * (self.spc or 1.0)
+
+    @property
+    def cursor_col(self) -> int:
+        """The cursor's column in the plot (may be outside 0..plot_width)."""
+        spc = self.spc or 1.0
+        return math.floor(self.now_s / spc) - self.scroll_offset.x
+
+    def _fit(self) -> None:
+        if self.spc is None and self.size.width > LABEL_W:
+            need = self.duration_s / self.plot_width
+            self.spc = next((z for z in ZOOMS_S if z >= need), ZOOMS_S[-1])
+        spc = self.spc or 1.0
+        self.virtual_size = Size(
+            LABEL_W + math.ceil(self.duration_s / spc) + 1, AXIS_ROWS + len(LANES)
+        )
+
+    def on_resize(self, event: events.Resize) -> None:
+        if not self.user_zoomed:
+            self.spc = None
+        self._fit()
+        self._cache.clear()
+
+    def zoom_by(self, steps: int) -> None:
+        """Zoom in (steps < 0) or out (steps > 0) around the cursor, which ends up centred."""
+        if self.spc is None:
+            return
+        index = min(range(len(ZOOMS_S)), key=lambda i: abs(ZOOMS_S[i] - self.spc))
+        index = min(max(index + steps, 0), len(ZOOMS_S) - 1)
+        self.spc = ZOOMS_S[index]
+        self.user_zoomed = True
+        self._fit()
+        self.scroll_to_col(math.floor(self.now_s / self.spc) - self.plot_width // 2)
+        self.refresh()
+
+    def scroll_to_col(self, col: int) -> None:
+        """Scroll now, with no animation, even before the scrollbar has been laid out."""
+        col = min(max(col, 0), self.max_scroll_x)
+        self.scroll_target_x = col
+        self.scroll_x = col
+
+    def scroll_by_screens(self, screens: float) -> None:
+        self.scroll_to_col(max(self.scroll_offset.x + int(screens * self.plot_width), 0))
+
+    def follow_cursor(self) -> None:
+        """Scroll so the cursor is on screen (playback keeps it in the right quarter)."""
+        col = self.cursor_col
+        if 0 <= col < self.plot_width:
+            return
+        target = math.floor(self.now_s / (self.spc or 1.0)) - self.plot_width * 3 // 4
+        self.scroll_to_col(max(target, 0))
+
+    # ---- rendering -----------------------------------------------------------------------
+    def _key(self, row: int) -> tuple[Any, ...]:
+        base = (self.spc, self.scroll_offset.x, self.plot_width)
+        if row < AXIS_ROWS:
+            return (*base, self.duration_s)
+        lane = self.lanes.lanes[LANES[row - AXIS_ROWS][0]]
+        live = self.cursor_col if lane.open_spans else None
+        return (*base, lane.version, live)
+
+    def _refresh_changed(self) -> None:
+        width = self.size.width
+        cursor = self.cursor_col
+        if cursor != getattr(self, "_drawn_cursor", None):
+            self._drawn_cursor = cursor
+            self.refresh()  # the cursor crosses every row
+            return
+        for row in range(AXIS_ROWS + len(LANES)):
+            cached = self._cache.get(row)
+            if cached is None or cached[0] != self._key(row):
+                self.refresh(Region(0, row - self.scroll_offset.y, width, 1))
+
+    def lane_strip(self, row: int) -> Strip:
+        """The row's plot part without the cursor, from the cache when its key is unchanged."""
+        key = self._key(row)
+        cached = self._cache.get(row)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        spc, width = self.spc or 1.0, self.plot_width
+        if row < AXIS_ROWS:
+            cells = axis_cells(self.t_left_s, spc, width, self.duration_s)
+        else:
+            lane = self.lanes.lanes[LANES[row - AXIS_ROWS][0]]
+            cells = lane.cells(self.t_left_s, spc, width, self.now_s)
+        strip = strip_of(cells)
+        self._cache[row] = (key, strip)
+        self.strips_built += 1
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        row = y + self.scroll_offset.y
+        width = self.size.width
+        if row >= AXIS_ROWS + len(LANES) or width <= 0:
+            return Strip.blank(width, PLAIN)
+        label = "t" if row < AXIS_ROWS else LANES[row - AXIS_ROWS][1]
+        gutter = Strip(
+            [Segment(label[: LABEL_W - 1].ljust(LABEL_W - 1) + "│", LABEL_STYLE)], LABEL_W
+        )
+        plot = self.lane_strip(row)
+        col = self.cursor_col
+        if 0 <= col < plot.cell_length:
+            char = plot.crop(col, col + 1).text
+            if row < AXIS_ROWS:
+                cell = Segment("▼", CURSOR_BLANK)
+            elif char == " ":
+                cell = Segment("│", CURSOR_BLANK)
+            else:
+                cell = Segment(char, CURSOR_STYLE)
+            plot = Strip.join([plot.crop(0, col), Strip([cell], 1), plot.crop(col + 1)])
+        return Strip.join([gutter, plot]).adjust_cell_length(width, PLAIN)
+
+    # ---- input ---------------------------------------------------------------------------
+    def time_at(self, x: int) -> float | None:
+        """Simulated time under content column ``x`` (None in the gutter)."""
+        if x < LABEL_W or self.spc is None:
+            return None
+        t = (self.scroll_offset.x + x - LABEL_W + 0.5) * self.spc
+        return min(max(t, 0.0), self.duration_s)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        t = self.time_at(offset.x)
+        if t is not None:
+            self.post_message(SeekRequested(t))

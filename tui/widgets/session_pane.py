@@ -1,0 +1,97 @@
+"""One strategy's column: crash region, /cpus tree, stats and race timeline of one Session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+
+from tui import engine_link
+from tui.widgets.cpus_tree import CpusTree
+from tui.widgets.race_timeline import RaceTimeline
+from tui.widgets.region_bar import RegionBar, RegionView
+from tui.widgets.stats_panel import StatsPanel
+
+
+class SessionPane(Vertical):
+    """Shows one ``Session``; ``sync()`` pulls its state, each widget redraws only on change."""
+
+    DEFAULT_CSS = """
+    SessionPane { width: 1fr; height: 1fr; }
+    SessionPane > #middle { height: 1fr; }
+    """
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self._node_bytes: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield RegionBar(classes="panel")
+        with Horizontal(id="middle"):
+            yield CpusTree(classes="panel")
+            yield StatsPanel(classes="panel")
+        yield RaceTimeline(classes="panel")
+
+    def on_mount(self) -> None:
+        self._titles()
+        self.sync(stats=True)
+
+    def _titles(self) -> None:
+        region = self.session.region
+        self.border_title = self.session.strategy
+        self.region_bar.border_title = (
+            f"crash region · {self.session.strategy}"
+            if region.hole is not None
+            else f"crash region · {self.session.strategy} (no FDT hole: FDT is a plain segment)"
+        )
+        self.cpus_tree.border_title = "/cpus in the kdump FDT"
+        self.stats.border_title = "stats"
+        self.timeline.border_title = "race timeline"
+
+    @property
+    def region_bar(self) -> RegionBar:
+        return self.query_one(RegionBar)
+
+    @property
+    def cpus_tree(self) -> CpusTree:
+        return self.query_one(CpusTree)
+
+    @property
+    def timeline(self) -> RaceTimeline:
+        return self.query_one(RaceTimeline)
+
+    @property
+    def stats(self) -> StatsPanel:
+        return self.query_one(StatsPanel)
+
+    def replace_session(self, session: Any) -> None:
+        """A restarted (or re-strategied) run: clear what belonged to the old one."""
+        self.session = session
+        self._node_bytes = None
+        self.timeline.reset()
+        self.stats.reset()
+        self._titles()
+
+    def nodes_fit(self) -> int | None:
+        """How many more core nodes fit in the hole, by the engine's node size."""
+        if self._node_bytes is None:
+            self._node_bytes = engine_link.cpu_node_bytes(self.session)
+        return self.session.hole.free_bytes // self._node_bytes if self._node_bytes else None
+
+    def sample_stats(self) -> None:
+        s = self.session
+        self.stats.sample(s.now_s, s.metrics(monte_carlo_runs=0))
+
+    def sync(self, *, stats: bool = False, follow: bool = False) -> None:
+        """Pull the session's state into the widgets; ``stats`` also redraws the chart."""
+        s = self.session
+        self.region_bar.show(RegionView.of(s, self.nodes_fit()))
+        self.cpus_tree.sync(s)
+        self.timeline.feed(s.records, s.readiness_history(), s.now_s, s.duration_s)
+        if follow:
+            self.timeline.follow_cursor()
+        if stats:
+            self.sample_stats()
+            self.stats.show(s.duration_s)
