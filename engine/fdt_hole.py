@@ -102,6 +102,7 @@ class FdtHole:
         self._decoded: tuple[int, list[tuple[str, dict[str, bytes]]]] | None = None
         self._threads: tuple[int, frozenset[int]] | None = None
         self._loaded: tuple[int, bytes] | None = None  # (generation, blob) of the last load
+        self._walked: tuple[int, list[_DecodedNode | None]] | None = None
         self._load_threads: tuple[bytes, frozenset[int]] | None = None  # reloads of one blob
         # node bytes -> decoded node; valid while the strings block stays the same
         self._node_decode_cache: dict[bytes, _DecodedNode | None] = {}
@@ -324,6 +325,13 @@ class FdtHole:
 
     def _children(self) -> list[_DecodedNode | None]:
         """Every /cpus child as (name, props, servers), or None when not a CPU node."""
+        if self._walked is not None and self._walked[0] == self.generation:
+            return self._walked[1]
+        children = self._walk_children()
+        self._walked = (self.generation, children)
+        return children
+
+    def _walk_children(self) -> list[_DecodedNode | None]:
         buf = self._buf
         cpus = _libfdt.fdt_path_offset(buf, "/cpus")
         if cpus < 0:

@@ -42,10 +42,6 @@ class LoadSnapshot:
     def fdt_bytes(self) -> int:
         return len(self.blob)
 
-    @property
-    def fdt_threads(self) -> frozenset[int]:
-        return frozenset()  # filled from the hole after install; kept for the trace count
-
 
 def build_machine(scenario: Scenario) -> Machine:
     spec = scenario.machine
@@ -86,6 +82,7 @@ class Simulation:
         self.update_mutex = simpy.Resource(self.env, capacity=1)
         self.newest_thread: int | None = None
         self._removing: set[int] = set()
+        self._memory_check: tuple[object, bool] = (None, True)
         self._udev_idle_at = 0.0
         # udev holds a uevent in its queue this long before the rule's RUN program
         # starts; `udevadm settle` waits for the queue to empty
@@ -272,13 +269,18 @@ class Simulation:
     # ------------------------------------------------------------- readiness
     def state(self) -> KdumpState:
         img = self.image
+        usable = img.loaded and not img.null and img.lock_holder is None
+        key = (self.machine.memory_generation, img.elfcorehdr_blocks)
+        if self._memory_check[0] != key:
+            self._memory_check = (key, self.machine.blocks_online <= img.elfcorehdr_blocks)
         return KdumpState(
             image_loaded=img.loaded,
             image_null=img.null,
             kexec_locked=img.lock_holder is not None,
             online_threads=self.machine.online_threads,
-            fdt_threads=self.hole.fdt_threads() if self.hole.loaded else frozenset(),
-            memory_complete=self.machine.blocks_online <= img.elfcorehdr_blocks,
+            # decoding the hole only matters when there is an image to boot from
+            fdt_threads=self.hole.fdt_threads() if usable else frozenset(),
+            memory_complete=self._memory_check[1],
         )
 
     def refresh(self) -> None:

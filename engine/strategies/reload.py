@@ -61,7 +61,7 @@ def kdump_reload(sim: Simulation, why: str) -> Process:
             RecordKind.LOAD_END,
             ok=True,
             fdt_bytes=snapshot.fdt_bytes,
-            cpus=len(snapshot.fdt_threads),
+            cpu_threads=len(sim.hole.fdt_threads()),
         )
     else:
         trace.add(env.now, RecordKind.LOAD_END, ok=False, error="FDT does not fit its segment")
