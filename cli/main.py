@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -71,12 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = getattr(args, "run", None)
         if run is None:
             return default_command(parser, args)
-        return int(run(args))
+        status = int(run(args))
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return status
     except InputError as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `kdump-storm run ... | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

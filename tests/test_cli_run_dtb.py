@@ -144,3 +144,18 @@ def test_unknown_option_and_unknown_strategy_exit_2_without_traceback(small):
         out = kdump_storm(*args)
         assert out.returncode == 2
         assert "Traceback" not in out.stderr
+
+
+def test_output_cut_short_by_a_pipe_is_no_traceback(small):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "run", str(small)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the table is printed, like `| head -0`
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141
+    assert "Traceback" not in err
