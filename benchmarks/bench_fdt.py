@@ -16,21 +16,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.fdt_hole import FdtHole, UpdateOutcome  # noqa: E402
-from engine.kdump_fdt import KdumpFdtBuilder, build_reference_dtb  # noqa: E402
+from engine.kdump_fdt import build_reference_dtb  # noqa: E402
 from engine.topology import Machine  # noqa: E402
+from tests.fdt_fixtures import builder_for  # noqa: E402
 
 HOLE_BYTES = 1 << 20
-
-
-def builder_for(machine: Machine) -> KdumpFdtBuilder:
-    return KdumpFdtBuilder(
-        machine,
-        bootargs="irqpoll maxcpus=1 reset_devices",
-        elfcorehdr_addr=0x3000_0000,
-        elfcorehdr_size=0x7_0000,
-        crash_base=0x2000_0000,
-        crash_size=0x4000_0000,
-    )
 
 
 def median_s(samples: list[float]) -> float:

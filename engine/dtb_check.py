@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import struct
 from itertools import pairwise
-from pathlib import Path
 
 from engine.errors import InputError
+from engine.user_files import read_user_file
 
 FDT_MAGIC = 0xD00DFEED
 FDT_BEGIN_NODE = 0x1
@@ -304,18 +304,7 @@ def _check_overlap(source: str, blocks: list[tuple[str, int, int]]) -> None:
 
 def read_dtb_file(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a DTB file; a missing file, a directory, no permission -> ``InputError``."""
-    source = str(path)
-    try:
-        with open(Path(path), "rb") as handle:
-            blob = handle.read(MAX_DTB_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(source, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(source, "is a directory, not a device tree file") from None
-    except PermissionError:
-        raise InputError(source, "permission denied") from None
-    except OSError as err:
-        raise InputError(source, f"cannot read: {err.strerror or err}") from None
+    blob = read_user_file(path, max_bytes=MAX_DTB_BYTES)
     if len(blob) > MAX_DTB_BYTES:
-        raise InputError(source, f"larger than {MAX_DTB_BYTES} bytes: not a device tree")
+        raise InputError(str(path), f"larger than {MAX_DTB_BYTES} bytes: not a device tree")
     return blob

@@ -78,6 +78,7 @@ from engine.scenario_model import (
     ThrottlerSpec,
 )
 from engine.scenario_reader import Reader, to_int, to_positive_duration, to_str
+from engine.user_files import read_user_file
 
 __all__ = [
     "ACTIONS",
@@ -145,17 +146,11 @@ def with_overrides(scenario: Scenario, *, seed: int | None = None) -> Scenario:
 
 
 def _read_text(path: str | Path) -> str:
-    source = str(path)
+    data = read_user_file(path, prefix="cannot read: ")
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, "cannot read: no such file") from None
-    except IsADirectoryError:
-        raise InputError(source, "cannot read: is a directory") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(source, "cannot read: not UTF-8 text") from None
-    except OSError as err:
-        raise InputError(source, f"cannot read: {err.strerror or err}") from None
+        raise InputError(str(path), "cannot read: not UTF-8 text") from None
 
 
 # -- the parser ----------------------------------------------------------------------

@@ -62,7 +62,8 @@ class ThrottlerSpec:
 class KernelUpdateSpec:
     fixed_s: float = 20e-6
     # calibrated on libfdt itself: benchmarks/bench_fdt.py's literal update_cpus_node
-    # at 256 SMT8 cores moves ~770 MB in ~250 ms, about 3 GB/s
+    # at 256 SMT8 cores, ~820 MB moved by the model's count, took 150-250 ms here
+    # (3.3-5.5 GB/s, with and without the other core busy); we take the low end
     bandwidth_bytes_per_s: float = 3.0 * GIB
 
 

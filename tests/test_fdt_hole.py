@@ -12,24 +12,14 @@ from hypothesis import strategies as st
 from engine.cpu_templates import CpuNodeTemplate
 from engine.dtb_import import machine_from_dtb
 from engine.fdt_hole import FdtHole, UpdateOutcome
-from engine.kdump_fdt import KdumpFdtBuilder, auto_hole_size, measured_cpu_node_bytes
+from engine.kdump_fdt import auto_hole_size, measured_cpu_node_bytes
 from engine.topology import Machine
 from tests.fdt_compare import assert_valid_dtb, cpu_node_order, cpu_nodes, tree_of
+from tests.fdt_fixtures import builder_for
 
 DATA = Path(__file__).resolve().parent / "data"
 MIB = 1 << 20
 KEXEC_PROPS = ("bootargs", "linux,elfcorehdr", "linux,usable-memory-range")
-
-
-def builder_for(machine: Machine) -> KdumpFdtBuilder:
-    return KdumpFdtBuilder(
-        machine,
-        bootargs="irqpoll maxcpus=1 reset_devices",
-        elfcorehdr_addr=0x3000_0000,
-        elfcorehdr_size=0x7_0000,
-        crash_base=0x2000_0000,
-        crash_size=0x4000_0000,
-    )
 
 
 def used(hole: FdtHole) -> bytes:

@@ -9,7 +9,6 @@ import pytest
 
 from engine.cpu_templates import CpuNodeTemplate
 from engine.kdump_fdt import (
-    KdumpFdtBuilder,
     auto_hole_size,
     build_reference_dtb,
     cpu_node_size,
@@ -17,17 +16,7 @@ from engine.kdump_fdt import (
 )
 from engine.topology import Machine
 from tests.fdt_compare import assert_valid_dtb, cpu_node_order, diff, tree_of
-
-
-def builder_for(machine: Machine) -> KdumpFdtBuilder:
-    return KdumpFdtBuilder(
-        machine,
-        bootargs="irqpoll maxcpus=1 reset_devices",
-        elfcorehdr_addr=0x3000_0000,
-        elfcorehdr_size=0x7_0000,
-        crash_base=0x2000_0000,
-        crash_size=0x4000_0000,
-    )
+from tests.fdt_fixtures import builder_for
 
 
 def test_chosen_carries_bootargs_elfcorehdr_and_usable_memory_range():
