@@ -8,6 +8,8 @@ children, so the newest core comes first and boot cores follow in ascending orde
 
 from __future__ import annotations
 
+import bisect
+
 from collections.abc import Sequence
 
 from engine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dtb
@@ -75,6 +77,8 @@ class Machine:
         self._present: list[int] = boot
         self._online: set[int] = {t for c in boot for t in self.threads_of(c)}
         self._blocks: set[int] = set(range(memory_bytes // memory_block_bytes))
+        # online blocks as sorted, disjoint, non-adjacent [first, last] runs, kept as blocks change
+        self._runs: list[list[int]] = [[0, len(self._blocks) - 1]] if self._blocks else []
         self.cpu_generation = 0
         self.memory_generation = 0
         self._online_cache: tuple[int, frozenset[int]] = (-1, frozenset())
@@ -192,7 +196,10 @@ class Machine:
         """Online a memory block (lowest absent index by default), within the possible memory."""
         limit = self.blocks_possible
         if block is None:
-            free = next((b for b in range(limit) if b not in self._blocks), None)
+            runs = self._runs
+            free: int | None = 0 if not runs or runs[0][0] > 0 else runs[0][1] + 1
+            if free is not None and free >= limit:
+                free = None
             if free is None:
                 raise ValueError(
                     f"all {limit} possible memory blocks ({self.memory_possible_bytes} bytes) "
@@ -204,6 +211,7 @@ class Machine:
         elif block in self._blocks:
             raise ValueError(f"memory block {block} is already online")
         self._blocks.add(block)
+        self._run_add(block)
         self.memory_generation += 1
         return block
 
@@ -213,18 +221,42 @@ class Machine:
         if len(self._blocks) == 1:
             raise ValueError(f"memory block {block} is the last online block")
         self._blocks.remove(block)
+        self._run_remove(block)
         self.memory_generation += 1
 
     def ram_ranges(self) -> list[tuple[int, int]]:
         """(start, size) of the online blocks, adjacent blocks merged, sorted by address."""
         size = self.memory_block_bytes
-        runs: list[list[int]] = []  # [first block, last block]
-        for b in sorted(self._blocks):
-            if runs and b == runs[-1][1] + 1:
-                runs[-1][1] = b
-            else:
-                runs.append([b, b])
-        return [(first * size, (last - first + 1) * size) for first, last in runs]
+        return [(first * size, (last - first + 1) * size) for first, last in self._runs]
+
+    def _run_add(self, block: int) -> None:
+        runs = self._runs
+        i = bisect.bisect_left(runs, [block, block])  # first run starting after block
+        joins_left = i > 0 and runs[i - 1][1] == block - 1
+        joins_right = i < len(runs) and runs[i][0] == block + 1
+        if joins_left and joins_right:
+            runs[i - 1][1] = runs[i][1]
+            del runs[i]
+        elif joins_left:
+            runs[i - 1][1] = block
+        elif joins_right:
+            runs[i][0] = block
+        else:
+            runs.insert(i, [block, block])
+
+    def _run_remove(self, block: int) -> None:
+        runs = self._runs
+        i = bisect.bisect_right(runs, [block, float("inf")]) - 1  # the run holding block
+        first, last = runs[i]
+        if first == last:
+            del runs[i]
+        elif block == first:
+            runs[i][0] = block + 1
+        elif block == last:
+            runs[i][1] = block - 1
+        else:
+            runs[i][1] = block - 1
+            runs.insert(i + 1, [block + 1, last])
 
     # ------------------------------------------------------------------ misc
     def copy(self) -> Machine:
@@ -233,6 +265,7 @@ class Machine:
         other._present = list(self._present)
         other._online = set(self._online)
         other._blocks = set(self._blocks)
+        other._runs = [list(run) for run in self._runs]
         return other
 
     def __repr__(self) -> str:

@@ -6,6 +6,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.cpu_templates import CpuNodeTemplate, cpu_nodes_in_dtb
 from engine.topology import GIB, MIB, Machine
@@ -160,3 +162,34 @@ def test_qemu_power9_core_node_has_29_properties():
 def test_template_refuses_a_property_twice():
     with pytest.raises(ValueError, match="twice"):
         CpuNodeTemplate.from_node("PowerPC,POWER9@0", [("reg", b"\0" * 4), ("reg", b"\0" * 4)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops=st.lists(st.tuples(st.booleans(), st.integers(0, 63)), max_size=80))
+def test_ram_ranges_kept_incrementally_equal_the_online_blocks_merged(ops):
+    m = Machine(
+        memory_bytes=8 * 256 * MIB,
+        memory_block_bytes=256 * MIB,
+        memory_possible_bytes=64 * 256 * MIB,
+        cores_present=1,
+        cores_possible=1,
+        smt=1,
+    )
+    for add, block in ops:
+        if add and block not in m.blocks_online:
+            m.add_block(block)
+        elif not add and block in m.blocks_online and len(m.blocks_online) > 1:
+            m.remove_block(block)
+        if add and block % 7 == 0 and len(m.blocks_online) < 64:
+            m.add_block()  # the lowest absent block
+    merged: list[list[int]] = []
+    for b in sorted(m.blocks_online):
+        if merged and b == merged[-1][1] + 1:
+            merged[-1][1] = b
+        else:
+            merged.append([b, b])
+    size = 256 * MIB
+    assert m.ram_ranges() == [(a * size, (z - a + 1) * size) for a, z in merged]
+    lowest_free = min(set(range(64)) - m.blocks_online, default=None)
+    if lowest_free is not None:
+        assert m.copy().add_block() == lowest_free
