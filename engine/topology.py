@@ -9,7 +9,6 @@ children, so the newest core comes first and boot cores follow in ascending orde
 from __future__ import annotations
 
 import bisect
-
 from collections.abc import Sequence
 
 from engine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dtb
