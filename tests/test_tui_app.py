@@ -17,6 +17,7 @@ from tui.factory import make_app
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.header import SimHeader
+from tui.widgets.race_timeline import LABEL_W
 from tui.widgets.session_pane import SessionPane
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,9 +103,9 @@ def test_expanded_node_shows_decoded_properties() -> None:
 
     async def body(pilot, screen: MainScreen) -> None:
         tree = screen.panes[0].cpus_tree
-        node = tree.expand_core(NEW_CORE_FIRST_THREAD)
+        tree.expand_core(NEW_CORE_FIRST_THREAD)
         await pilot.pause()
-        leaves = [str(child.label) for child in node.children]
+        leaves = tree.lines_of(NEW_CORE_FIRST_THREAD)[1:]
         assert leaves[0].startswith("threads 88✓")
         assert leaves[1] == "reg = <0x58>"
         assert leaves[2].startswith("ibm,ppc-interrupt-server#s = <0x58 0x59")
@@ -121,11 +122,11 @@ def test_step_advances_to_the_next_trace_record() -> None:
 
     async def body(pilot, screen: MainScreen) -> None:
         await pilot.press("n")
-        assert screen.last_step == expected
+        assert screen.last_step == [(0, expected)]
         assert screen.runs.now_s == expected.t_s
         assert screen.query_one(SimHeader).now_s == expected.t_s
         await pilot.press("n")
-        assert screen.last_step == expected_next  # the engine's step: the next record
+        assert screen.last_step == [(0, expected_next)]  # the engine's step: the next record
 
     drive(app, body)
 
@@ -195,8 +196,6 @@ def test_injected_crash_shows_the_engine_outcome_on_the_timeline() -> None:
             "crash"
         )
         line = timeline.render_line(row).text
-        from tui.widgets.race_timeline import LABEL_W
-
         assert line[LABEL_W + timeline.cursor_col] == "✗"
 
     drive(app, body)
@@ -237,13 +236,97 @@ def test_compare_mode_runs_in_lock_step() -> None:
     drive(app, body, size=(160, 50))
 
 
+def test_compare_mode_steps_skip_no_record_of_either_strategy() -> None:
+    """``n`` in compare mode is the engine's lock step: every record of both sessions."""
+    app = make_app(DEFAULT, "udev-reload", at=5.5, compare="fdt-hole")
+
+    async def body(pilot, screen: MainScreen) -> None:
+        first = [len(s.records) for s in screen.runs.sessions]
+        seen: list[tuple[int, int]] = []
+        for _ in range(30):
+            await pilot.press("n")
+            assert screen.last_step, "the run ended early"
+            seen.extend((i, r.seq) for i, r in screen.last_step)
+            times = {r.t_s for _, r in screen.last_step}
+            assert times == {screen.runs.now_s}  # one instant, both sessions on it
+            assert screen.runs.sessions[1].now_s == screen.runs.now_s
+        for i, session in enumerate(screen.runs.sessions):
+            made = [r.seq for r in session.records[first[i] :]]
+            assert [seq for j, seq in seen if j == i] == made
+        assert {i for i, _ in seen} == {0, 1}
+
+    drive(app, body, size=(160, 50))
+
+
+def test_live_playback_shows_the_engine_rate_only_while_it_lags() -> None:
+    """A budget too small for x1000: time shown is the engine's, the header says so."""
+    app = make_app(DEFAULT, "udev-reload", speed=1000)
+    wall = iter(i / 30 for i in range(10_000))
+
+    async def body(pilot, screen: MainScreen) -> None:
+        playback = screen.playback
+        playback.clock = lambda: next(wall)
+        playback.fps = 1_000_000  # a budget of 0.4 us: the engine stops after one event
+        await pilot.press("p")
+        screen.advance_frames(3)
+        header = screen.query_one(SimHeader)
+        assert screen.runs.now_s < 3 * 1000 / 30  # behind what x1000 asked for
+        assert header.now_s == screen.runs.now_s  # the clock shown is the engine's
+        assert playback.engine_rate is not None
+        await pilot.pause()
+        assert "x1000 (engine x" in screen_text(app)
+        playback.fps = 30
+        playback.speed = 0.1  # the engine keeps up easily: the rate goes away
+        screen.advance_frames(20)
+        assert playback.engine_rate is None
+
+    drive(app, body)
+
+
+def test_exposure_chart_is_the_engine_series() -> None:
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        pane = screen.panes[0]
+        series = pane.session.exposure_series()
+        assert pane.stats.series == series
+        assert pane.stats.metrics["exposure_s"] == pytest.approx(series[-1][1])
+
+    drive(app, body)
+
+
+def test_lane_labels_read_in_full_at_80_columns() -> None:
+    app = make_app(DEFAULT, "fdt-hole", at=IN_WINDOW_S)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        text = screen_text(app)
+        assert "udev/throttler│" in text
+        assert "kernel update │" in text
+
+    drive(app, body, size=(80, 24))
+
+
+def test_restart_shows_the_fresh_run_in_the_tree() -> None:
+    app = make_app(DEFAULT, "fdt-hole", at=30.0)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        tree = screen.panes[0].cpus_tree
+        assert len(tree.entries) > 8
+        await pilot.press("r")
+        names = sorted(name for name, _ in screen.runs.sessions[0].hole.cpu_nodes())
+        assert sorted(e.name for e in tree.entries) == names
+        assert len(names) == 8
+
+    drive(app, body)
+
+
 def test_click_on_the_timeline_seeks() -> None:
     app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
 
     async def body(pilot, screen: MainScreen) -> None:
         timeline = screen.panes[0].timeline
-        target = timeline.time_at(11 + 30)
-        await pilot.click(timeline, offset=(1 + 11 + 30, 2))  # +1: the panel border
+        target = timeline.time_at(LABEL_W + 30)
+        await pilot.click(timeline, offset=(1 + LABEL_W + 30, 2))  # +1: the panel border
         await pilot.pause()
         assert screen.runs.now_s == pytest.approx(target)
 

@@ -64,10 +64,7 @@ def test_node_expanded(snap_compare) -> None:
     async def expand(pilot) -> None:
         await pilot.pause()
         tree = storm(pilot).panes[0].cpus_tree
-        node = tree.expand_core(0x58)
-        await pilot.pause()
-        tree.move_cursor(node)
-        tree.scroll_to(y=node.line, animate=False, immediate=True)
+        tree.move_cursor(tree.expand_core(0x58))  # the cursor on @58, scrolled into view
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=expand)

@@ -88,7 +88,9 @@ def test_each_lane_on_its_row_at_its_time() -> None:
 
 
 def _each_lane_on_its_row_at_its_time(timeline: RaceTimeline) -> None:
-    for row, label in enumerate(["t", "hotplug", "uevents", "udev/throt", "kdumpctl"]):
+    for row, label in enumerate(
+        ["t", "hotplug", "uevents", "udev/throttler", "kdumpctl", "kernel update"]
+    ):
         assert timeline.render_line(row).text[: LABEL_W - 1].strip() == label
     assert plot(timeline, ROW["hotplug"])[4] == "+"  # 2.0 s / 0.5 s per column
     assert plot(timeline, ROW["uevent"])[4] == "•"
@@ -184,3 +186,40 @@ def test_lanes_ingest_only_the_new_tail() -> None:
     assert lanes.records_seen == len(RECORDS)
     assert not lanes.lanes["reload"].open_spans
     assert [(s.t0_s, s.t1_s) for s in lanes.lanes["reload"].spans] == [(2.5, 4.0), (3.5, 4.0)]
+
+
+def test_incremental_cells_equal_a_fresh_layout() -> None:
+    """Fed a record at a time, with now moving, a lane's cells equal a full repaint."""
+    import random
+
+    rng = random.Random(4)
+    kinds = ["core-add", "uevent", "unload-start", "load-end", "lock-taken", "lock-released"]
+    records, t = [], 0.0
+    for seq in range(300):
+        t += rng.choice([0.0, 0.01, 0.05, 0.3, 1.1])
+        kind = rng.choice(kinds)
+        lane = "hotplug" if kind == "core-add" else "uevent" if kind == "uevent" else "reload"
+        records.append(rec(seq, t, kind, lane))
+    history = [Readiness(0.0, None, 0.0, 0.0, None, frozenset(), 0)]
+    lanes = Lanes()
+    for i, record in enumerate(records):
+        lanes.ingest(records[: i + 1])
+        now = record.t_s + 0.02
+        if i % 25 == 0:  # the readiness lane: one more segment, the current one open
+            last = history[-1]
+            history[-1] = Readiness(last.t0_s, now, 0.0, 0.0, None, frozenset(), 0)
+            history.append(Readiness(now, None, 1.0 if i % 50 else 0.0, 0.0, None, frozenset(), 0))
+            start = lanes.readiness_resume
+            lanes.ingest_readiness(history[start:], start)
+        for name, lane in lanes.lanes.items():
+            for spc, width in ((0.1, 40), (1.0, 30)):
+                t_left = max(round(now / spc) - width + 5, 0) * spc
+                got = lane.cells(t_left, spc, width, now)
+                lane._view = None  # forget the layout: a full repaint
+                assert got == lane.cells(t_left, spc, width, now), (name, i, spc)
+
+
+def test_full_lane_labels_fit() -> None:
+    """The gutter holds "udev/throttler" and "kernel update" in full."""
+    for name, label in LANES:
+        assert len(label) < LABEL_W, name

@@ -1,4 +1,4 @@
-"""The one place the TUI imports the engine: load a scenario, start a session, list strategies."""
+"""The one place the TUI imports the engine: scenarios, sessions, lock step, strategies."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def scenario_label(scenario: Any, path: str | Path | None) -> str:
     return Path(path).name if path else "scenario"
 
 
-def cpu_node_bytes(session: Any) -> int:
-    """DTB bytes one more core node takes in the hole (the engine's measure)."""
-    from engine.kdump_fdt import measured_cpu_node_bytes
+def lockstep(sessions: list[Any]) -> Any:
+    """The engine's lock step over ``sessions`` (compare mode): one simulated clock."""
+    from engine.lockstep import Lockstep
 
-    return measured_cpu_node_bytes(session.machine)
+    return Lockstep(sessions)

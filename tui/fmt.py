@@ -30,3 +30,8 @@ def sim_time(t_s: float) -> str:
 def speed(factor: float) -> str:
     """Playback speed factor: ``x0.1`` .. ``x1000``."""
     return f"x{factor:g}"
+
+
+def rate(factor: float) -> str:
+    """A measured rate: ``x230``, ``x4.2``, ``x0.35`` (three significant digits at most)."""
+    return f"x{factor:.0f}" if factor >= 100 else f"x{factor:.3g}"

@@ -1,4 +1,4 @@
-"""One or two Sessions on the same storm, kept in lock step on one simulated clock."""
+"""One or two Sessions on the same storm, kept in lock step (``engine.lockstep``) on one clock."""
 
 from __future__ import annotations
 
@@ -52,19 +52,29 @@ class Runs:
     def drop_second(self) -> None:
         del self.sessions[1:]
 
-    def advance_to(self, t_s: float) -> bool:
-        """Every session to ``t_s``; going back restarts them. True when anything restarted."""
+    def advance_to(self, t_s: float, *, budget_s: float | None = None) -> bool:
+        """Every session to ``t_s``; going back restarts them. True when anything restarted.
+
+        With ``budget_s`` (wall seconds) the engine may stop short of ``t_s``: ``now_s``
+        is then where it got to, the same instant for every session.
+        """
         t_s = min(max(t_s, 0.0), self.duration_s)
         restarted = t_s < self.now_s
         if restarted:
             self.restart()
-        for session in self.sessions:
-            session.advance_to(t_s)
+        if len(self.sessions) == 1:
+            self.sessions[0].advance_to(t_s, budget_s=budget_s)
+        else:
+            engine_link.lockstep(self.sessions).advance_to(t_s, budget_s=budget_s)
         return restarted
 
-    def step(self) -> Any:
-        """The primary session to its next record, the others to the same instant."""
-        record = self.sessions[0].step()
-        for session in self.sessions[1:]:
-            session.advance_to(self.sessions[0].now_s)
-        return record
+    def step(self) -> list[tuple[int, Any]]:
+        """The next record(s) as (session index, record) pairs; [] at the end.
+
+        One session: its next record, one per call. Compare mode: the engine's lock
+        step, every record of every session at the earliest next instant.
+        """
+        if len(self.sessions) == 1:
+            record = self.sessions[0].step()
+            return [] if record is None else [(0, record)]
+        return engine_link.lockstep(self.sessions).step()

@@ -17,6 +17,12 @@ from typing import Any
 
 Cell = tuple[str, str]
 BLANK: Cell = (" ", "")
+EPS = 1e-9  # in columns: a time on a column boundary falls in the later column
+
+
+def column(t_s: float, spc: float) -> int:
+    """The column of ``t_s`` from t = 0 at ``spc`` seconds per column (the cursor's too)."""
+    return math.floor(t_s / spc + EPS)
 
 
 @dataclass(slots=True, eq=False)
@@ -70,9 +76,9 @@ CRASH_MARK: dict[str, tuple[str, str, int]] = {
 LANES: tuple[tuple[str, str], ...] = (
     ("hotplug", "hotplug"),
     ("uevent", "uevents"),
-    ("udev", "udev/throt"),
+    ("udev", "udev/throttler"),
     ("reload", "kdumpctl"),
-    ("kernel", "kernel upd"),
+    ("kernel", "kernel update"),
     ("readiness", "readiness"),
     ("crash", "crashes"),
 )
@@ -80,7 +86,12 @@ LANES: tuple[tuple[str, str], ...] = (
 
 @dataclass(slots=True)
 class Lane:
-    """Spans and marks of one lane, kept sorted by start time."""
+    """Spans and marks of one lane, kept sorted by start time.
+
+    ``cells()`` keeps its last layout: when the view is the same, only the columns
+    from the earliest change on (``dirty_from_s``, or the last drawn now while a
+    span is open) are painted again.
+    """
 
     name: str
     spans: list[Span] = field(default_factory=list)
@@ -90,6 +101,16 @@ class Lane:
     longest_s: float = 0.0
     open_spans: list[Span] = field(default_factory=list)
     version: int = 0
+    dirty_from_s: float | None = None  # earliest time changed since the last cells()
+    _view: tuple[float, float, int] | None = None
+    _cells: list[Cell] = field(default_factory=list)
+    _ranks: list[int] = field(default_factory=list)
+    _drawn_now_s: float = 0.0
+
+    def _changed(self, t_s: float) -> None:
+        self.version += 1
+        if self.dirty_from_s is None or t_s < self.dirty_from_s:
+            self.dirty_from_s = t_s
 
     def add_span(self, span: Span) -> None:
         self.spans.append(span)
@@ -98,53 +119,81 @@ class Lane:
             self.open_spans.append(span)
         else:
             self.longest_s = max(self.longest_s, span.t1_s - span.t0_s)
-        self.version += 1
+        self._changed(span.t0_s)
 
     def close(self, span: Span, t1_s: float) -> None:
         span.t1_s = t1_s
         self.open_spans.remove(span)
         self.longest_s = max(self.longest_s, t1_s - span.t0_s)
-        self.version += 1
+        self._changed(span.t0_s)
 
     def truncate_spans(self, n: int) -> None:
         removed = self.spans[n:]
+        if not removed:
+            return
         del self.spans[n:]
         del self.span_t0s[n:]
         self.open_spans = [s for s in self.open_spans if not any(s is r for r in removed)]
-        self.version += 1
+        self._changed(removed[0].t0_s)
 
     def add_mark(self, mark: Mark) -> None:
         self.marks.append(mark)
         self.mark_ts.append(mark.t_s)
-        self.version += 1
+        self._changed(mark.t_s)
 
     def cells(self, t_left_s: float, spc: float, width: int, now_s: float) -> list[Cell]:
         """The lane from ``t_left_s``, one cell per ``spc`` seconds, up to ``now_s``."""
-        cells: list[Cell] = [BLANK] * width
-        ranks = [0] * width
-        t_right = t_left_s + width * spc
+        base = round(t_left_s / spc)  # whole columns: the same grid as the cursor's
+        view = (t_left_s, spc, width)
+        if view != self._view:
+            self._view = view
+            self._cells = [BLANK] * width
+            self._ranks = [0] * width
+            first_col = 0
+        else:
+            first_col = width
+            if self.dirty_from_s is not None:
+                first_col = column(self.dirty_from_s, spc) - base
+            if self.open_spans:
+                first_col = min(first_col, column(self._drawn_now_s, spc) - base)
+            first_col = max(first_col, 0)
+            self._cells[first_col:] = [BLANK] * (width - first_col)
+            self._ranks[first_col:] = [0] * (width - first_col)
+        self.dirty_from_s = None
+        self._drawn_now_s = now_s
+        if first_col < width:
+            self._paint(first_col, base, spc, width, now_s)
+        return list(self._cells)
+
+    def _paint(self, first_col: int, base: int, spc: float, width: int, now_s: float) -> None:
+        """Paint columns ``first_col`` .. ``width``; the highest rank wins a column."""
+        cells, ranks = self._cells, self._ranks
 
         def paint(first: int, last: int, char: str, style: str, rank: int) -> None:
-            for col in range(max(first, 0), min(last, width)):
+            for col in range(max(first, first_col), min(last, width)):
                 if rank >= ranks[col]:
                     ranks[col] = rank
                     cells[col] = (char, style)
 
-        start = bisect.bisect_left(self.span_t0s, t_left_s - self.longest_s)
+        t_from = (base + first_col - 1) * spc  # a column early: boundaries round up
+        t_right = (base + width) * spc
+        start = bisect.bisect_left(self.span_t0s, t_from - self.longest_s)
         stop = bisect.bisect_right(self.span_t0s, t_right)
         for span in [*self.spans[start:stop], *self.open_spans]:
-            t1 = now_s if span.t1_s is None else span.t1_s
-            if t1 < t_left_s:
+            if span.t1_s is None:  # open: up to and including now's column
+                first = column(span.t0_s, spc) - base
+                last = max(column(now_s, spc) - base + 1, first + 1)
+            elif span.t1_s < t_from:
                 continue
-            first = math.floor((span.t0_s - t_left_s) / spc)
-            last = max(math.ceil((t1 - t_left_s) / spc), first + 1)
+            else:
+                first = column(span.t0_s, spc) - base
+                last = max(math.ceil(span.t1_s / spc - EPS) - base, first + 1)
             paint(first, last, span.char, span.style, span.rank)
-        lo = bisect.bisect_left(self.mark_ts, t_left_s)
+        lo = bisect.bisect_left(self.mark_ts, t_from)
         hi = bisect.bisect_left(self.mark_ts, t_right)
         for mark in self.marks[lo:hi]:
-            col = math.floor((mark.t_s - t_left_s) / spc)
+            col = column(mark.t_s, spc) - base
             paint(col, col + 1, mark.char, mark.style, mark.rank)
-        return cells
 
 
 class Lanes:
@@ -182,22 +231,36 @@ class Lanes:
             char, style, rank = CRASH_MARK.get(result, ("?", "bold", 1))
             self.lanes["crash"].add_mark(Mark(record.t_s, char, style, rank))
 
-    def ingest_readiness(self, history: Sequence[Any]) -> None:
-        """Readiness intervals; the last one seen may have closed since, so it is re-read."""
+    @property
+    def readiness_resume(self) -> int:
+        """Index of the first readiness segment to read next: the current one may have ended."""
+        return max(self.readiness_seen - 1, 0)
+
+    def ingest_readiness(self, segments: Sequence[Any], first: int = 0) -> None:
+        """Readiness segments ``first``, ``first + 1``, ... (``Session.readiness_since(first)``).
+
+        The last one is the current segment, drawn open up to now: a frame that only
+        moves the clock changes nothing here.
+        """
+        if not segments:
+            return
         lane = self.lanes["readiness"]
-        keep = max(self.readiness_seen - 1, 0)
+        total = first + len(segments)
+        current = segments[-1]
         if (
-            len(history) == self.readiness_seen
-            and history
+            total == self.readiness_seen
             and lane.spans
-            and lane.spans[-1].t1_s == history[-1].t1_s
+            and lane.spans[-1].t1_s is None
+            and lane.spans[-1].t0_s == current.t0_s
+            and (lane.spans[-1].char, lane.spans[-1].style) == readiness_look(current)[:2]
         ):
             return
-        lane.truncate_spans(keep)
-        for r in _tail(history, keep):
+        lane.truncate_spans(first)
+        for i, r in enumerate(segments):
             char, style, rank = readiness_look(r)
-            lane.add_span(Span(r.t0_s, r.t1_s, char, style, rank))
-        self.readiness_seen = len(history)
+            t1_s = None if i == len(segments) - 1 else r.t1_s
+            lane.add_span(Span(r.t0_s, t1_s, char, style, rank))
+        self.readiness_seen = total
 
 
 def readiness_look(r: Any) -> tuple[str, str, int]:

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.commands import help_rows
+from tui.widgets.cpus_tree import CpusTree
 
 INTRO = (
     "A CPU comes online; with udev reloads the kdump image disappears for up to a second "
@@ -39,11 +40,27 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("what it does", ratio=1)
         for key, title, text in help_rows():
             table.add_row(key, title, text)
+        tree = Table(box=None, expand=True, show_header=True, header_style="bold")
+        tree.add_column("key", style="bold cyan", no_wrap=True)
+        tree.add_column("in the /cpus tree (click a core to select it, again to expand it)")
+        for key, what in tree_key_rows():
+            tree.add_row(key, what)
         with VerticalScroll() as scroll:
             scroll.border_title = "kdump-storm help"
             scroll.border_subtitle = "esc to close"
             yield Static(INTRO + "\n")
             yield Static(table)
+            yield Static("")
+            yield Static(tree)
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         self.dismiss(result)
+
+
+def tree_key_rows() -> list[tuple[str, str]]:
+    """(keys, description) of the /cpus tree's own bindings."""
+    return [
+        (b.key_display or b.key.replace(",", " / "), b.description)
+        for b in CpusTree.BINDINGS
+        if isinstance(b, Binding)
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,8 @@ from tui.screens.prompt import PromptScreen
 from tui.widgets.header import SimHeader
 from tui.widgets.session_pane import SessionPane
 
-STATS_EVERY_FRAMES = 8  # ~4 chart refreshes per second at 30 frames/s
-CATCH_UP_CHUNKS = 120  # exposure samples taken on a jump from 0 to the end
+METRICS_EVERY_FRAMES = 8  # ~4 metrics refreshes per second at 30 frames/s
+CHART_EVERY_FRAMES = 16  # ~2 exposure chart redraws per second (plotext: ~30 ms each)
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
 
 
@@ -49,7 +48,7 @@ class MainScreen(Screen[None]):
         self.export_dir = export_dir or Path.cwd()
         self.live = live
         self.frames = 0
-        self.last_step: Any = None
+        self.last_step: list[tuple[int, Any]] = []  # (session index, record) pairs
         self.last_crash: list[Any] = []
         self.last_exports: list[Path] = []
 
@@ -90,47 +89,50 @@ class MainScreen(Screen[None]):
         header.duration_s = self.runs.duration_s
         header.speed = self.playback.speed
         header.playing = self.playback.playing
+        header.engine_rate = self.playback.engine_rate if self.playback.playing else None
 
-    def _sync(self, *, stats: bool = False, follow: bool = False) -> None:
+    def _sync(
+        self,
+        *,
+        stats: bool = False,
+        metrics: bool = False,
+        chart: bool = False,
+        follow: bool = False,
+    ) -> None:
+        """Panes and header from the sessions; ``stats`` redraws metrics and chart too."""
         for pane, session in zip(self.panes, self.runs.sessions, strict=False):
             if pane.session is not session:
                 pane.replace_session(session)
-            pane.sync(stats=stats, follow=follow)
+            pane.sync(metrics=stats or metrics, chart=stats or chart, follow=follow)
         self._update_header()
 
     def advance_frames(self, count: int = 1) -> None:
-        """Play ``count`` frames (the timer calls this with 1; tests call it directly)."""
+        """Play ``count`` frames (the timer calls this with 1; tests call it directly).
+
+        Live (the playback has a clock) the engine gets a wall-clock budget per frame
+        and time shown is the time the engine reached, never ahead of it.
+        """
         for _ in range(count):
             if not self.playback.playing:
                 return
-            self.runs.advance_to(self.runs.now_s + self.playback.frame_step_s())
+            before = self.runs.now_s
+            target = min(before + self.playback.frame_step_s(), self.runs.duration_s)
+            self.runs.advance_to(target, budget_s=self.playback.budget_s)
+            self.playback.reached(target - before, self.runs.now_s - before)
             self.frames += 1
             if self.runs.finished:
                 self.playback.playing = False
-            self._sync(
-                stats=self.frames % STATS_EVERY_FRAMES == 0 or self.runs.finished, follow=True
+            self._sync(  # metrics and chart never on the same frame
+                stats=self.runs.finished,
+                metrics=self.frames % METRICS_EVERY_FRAMES == 0,
+                chart=self.frames % CHART_EVERY_FRAMES == METRICS_EVERY_FRAMES // 2,
+                follow=True,
             )
 
     def seek(self, t_s: float) -> None:
-        """Move every session to ``t_s`` (back = replay from 0), sampling the exposure chart."""
-        t_s = min(max(t_s, 0.0), self.runs.duration_s)
-        if t_s < self.runs.now_s:
-            self.runs.restart()
-            self._sync()
-        chunk = self.runs.duration_s / CATCH_UP_CHUNKS
-        for pane in self.panes:
-            self._catch_up(pane, t_s, chunk)
+        """Move every session to ``t_s`` (back = replay from 0)."""
+        self.runs.advance_to(t_s)
         self._sync(stats=True)
-
-    @staticmethod
-    def _catch_up(pane: SessionPane, t_s: float, chunk_s: float) -> None:
-        session = pane.session
-        k = math.floor(session.now_s / chunk_s) + 1
-        while k * chunk_s < t_s:
-            session.advance_to(k * chunk_s)
-            pane.sample_stats()
-            k += 1
-        session.advance_to(t_s)
 
     def on_seek_requested(self, message: SeekRequested) -> None:
         self.seek(message.t_s)
@@ -175,11 +177,8 @@ class MainScreen(Screen[None]):
             await self.panes[1].remove()
         else:
             other = self.compare_with or default_partner(self.runs.strategies[0])
-            session = engine_link.new_session(self.runs.scenario, other, self.runs.seed)
-            self.runs.sessions.append(session)
-            pane = SessionPane(session, classes="pane second")
-            await self.query_one("#panes").mount(pane)
-            self._catch_up(pane, self.runs.now_s, self.runs.duration_s / CATCH_UP_CHUNKS)
+            session = self.runs.add(other)
+            await self.query_one("#panes").mount(SessionPane(session, classes="pane second"))
             self._apply_compact()
         self._sync(stats=True)
 

@@ -1,131 +1,105 @@
 """The live /cpus tree, decoded from the bytes in the FDT hole and marked against the machine.
 
-Updates are incremental: nothing happens unless ``FdtHole.generation``, the
-machine's ``cpu_generation`` or the missing threads changed, and then only the
-core nodes whose properties or status changed are touched. Properties are
-decoded when a node is expanded, not before.
+A Line-API ``ScrollView``: the tree is a sorted list of line keys ``(first
+thread, line in the core's block)``, ``(-1, 0)`` being the ``/cpus`` line.
+``sync()`` does nothing unless ``FdtHole.generation`` or the machine's
+``cpu_generation`` moved, and then replaces only the lines of the cores whose
+entry changed (``touched`` counts them). Strips are built when a row is
+shown, from a per-line cache, so properties are decoded only when their core
+is expanded and on screen.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 from typing import Any
 
-from rich.text import Text
-from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
+from textual.strip import Strip
 
-SERVERS = "ibm,ppc-interrupt-server#s"
-FIRST_PROPS = {
-    name: i
-    for i, name in enumerate(
-        ("reg", SERVERS, "ibm,ppc-interrupt-gserver#s", "device_type", "ibm,chip-id", "status")
-    )
-}
-MAX_CELLS = 8
-MAX_BYTES = 16
+from tui.cpus_lines import (
+    HEADER,
+    CoreEntry,
+    CoreTable,
+    Piece,
+    child_pieces,
+    core_pieces,
+    header_pieces,
+    plain,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class CoreEntry:
-    """One row of the tree: a core node in the FDT, or an online core missing from it."""
-
-    first_thread: int
-    name: str
-    props: tuple[tuple[str, bytes], ...] | None  # None: not in the FDT
-    threads: tuple[int, ...]
-    online: frozenset[int]  # which of ``threads`` the machine has online
-
-    @property
-    def status(self) -> str:
-        if self.props is None:
-            return "missing"
-        return "online" if self.online else "offline"
+Key = tuple[int, int]
+HEADER_KEY: Key = (HEADER, 0)
+PLAIN = Style()
+MARKER_COLUMNS = range(4, 6)  # "▶ " after the "├── " guide: a click there toggles
 
 
-def u32_cells(value: bytes) -> list[int]:
-    return [int.from_bytes(value[i : i + 4], "big") for i in range(0, len(value) - 3, 4)]
-
-
-def decode_prop(value: bytes) -> str:
-    """The value the way dtc prints it: strings, <cells> or [bytes]; long ones truncated."""
-    if not value:
-        return "(true)"
-    if (
-        value.endswith(b"\0")
-        and all(32 <= b < 127 or b == 0 for b in value[:-1])
-        and b"\0\0" not in value
-        and value[0] != 0
-    ):
-        return ", ".join(f'"{s}"' for s in value[:-1].decode("ascii").split("\0"))
-    if len(value) % 4 == 0:
-        cells = u32_cells(value)
-        shown = " ".join(f"{c:#x}" for c in cells[:MAX_CELLS])
-        more = f" …{len(cells)} cells" if len(cells) > MAX_CELLS else ""
-        return f"<{shown}{more}>"
-    shown = " ".join(f"{b:02x}" for b in value[:MAX_BYTES])
-    more = f" …{len(value)} bytes" if len(value) > MAX_BYTES else ""
-    return f"[{shown}{more}]"
-
-
-def core_label(entry: CoreEntry) -> Text:
-    label = Text(no_wrap=True, overflow="ellipsis")
-    if entry.status == "missing":
-        label.append("✗ ", style="bold red")
-        label.append(entry.name, style="bold red")
-        label.append(" MISSING: panic lost", style="bold white on red")
-    elif entry.status == "online":
-        label.append("✓ ", style="bold green")
-        label.append(entry.name)
-        label.append(f"  online {len(entry.online)}/{len(entry.threads)}", style="green")
-    else:
-        label.append("○ ", style="dim")
-        label.append(entry.name, style="dim")
-        label.append("  in FDT, offline", style="dim")
-    return label
-
-
-def threads_label(entry: CoreEntry) -> Text:
-    label = Text("threads ", style="bold", no_wrap=True, overflow="ellipsis")
-    for t in entry.threads:
-        if entry.props is None:
-            label.append(f"{t}✗ ", style="bold red")
-        elif t in entry.online:
-            label.append(f"{t}✓ ", style="green")
-        else:
-            label.append(f"{t}○ ", style="dim")
-    return label
-
-
-class CpusTree(Tree[CoreEntry]):
+class CpusTree(ScrollView, can_focus=True):
     """``/cpus`` as the capture kernel would read it from the hole right now."""
 
+    BINDINGS = [
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "cursor_page(-1)", "Cursor a page up", show=False),
+        Binding("pagedown", "cursor_page(1)", "Cursor a page down", show=False),
+        Binding("home", "cursor_to(0)", "Cursor to /cpus", show=False),
+        Binding("end", "cursor_to(-1)", "Cursor to the last line", show=False),
+        Binding(
+            "enter,space",
+            "toggle",
+            "Expand or collapse the core (on /cpus: every core)",
+            show=False,
+            key_display="enter / space",
+        ),
+        Binding("right", "expand", "Expand the core, or go to its first line", show=False),
+        Binding("left", "collapse", "Collapse the core, or go up to it", show=False),
+        Binding("a", "expand_all", "Expand every core, and each new one", show=False),
+        Binding("A", "collapse_all", "Collapse every core", show=False, key_display="A"),
+    ]
+    COMPONENT_CLASSES = {"cpus-tree--cursor", "cpus-tree--guides"}
     DEFAULT_CSS = """
-    CpusTree { width: 1fr; height: 1fr; overflow-x: hidden; }
+    CpusTree {
+        width: 1fr; height: 1fr; overflow-x: hidden; overflow-y: auto;
+        background: $surface; color: $foreground;
+        & > .cpus-tree--guides { color: $surface-lighten-2; }
+        & > .cpus-tree--cursor {
+            text-style: $block-cursor-blurred-text-style;
+            background: $block-cursor-blurred-background;
+        }
+        &:focus > .cpus-tree--guides { color: $surface-lighten-3; }
+        &:focus > .cpus-tree--cursor {
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: $block-cursor-text-style;
+        }
+    }
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__("/cpus", **kwargs)
-        self.show_root = True
-        self.auto_expand = False
+        super().__init__(**kwargs)
         self._key: tuple[Any, ...] | None = None
         self._hole_generation: int | None = None
-        self._fdt: dict[int, tuple[str, tuple[tuple[str, bytes], ...]]] = {}
+        self._table = CoreTable()  # the entries as the session has them
+        self._recheck: set[int] = set()
         self._entries: dict[int, CoreEntry] = {}
-        self._order: list[int] = []
-        self._core_nodes: dict[int, TreeNode[CoreEntry]] = {}
-        self.touched = 0  # core nodes added, changed or removed by the last sync (for tests)
-        self.expand_new_cores = False  # expand every core node as it appears (benchmark)
+        self._order: list[int] = []  # first threads, sorted: the cores' order on screen
+        self._lines: list[Key] = [HEADER_KEY]
+        self._expanded: set[int] = set()
+        self._children: dict[int, list[list[Piece]]] = {}  # decoded lines of expanded cores
+        self._cache: dict[Key, tuple[int, bool, Strip]] = {}  # key -> (width, last core, strip)
+        self._cursor: Key = HEADER_KEY
+        self._drawn_thumb: tuple[int, int] | None = None
+        self.touched = 0  # cores added, changed or removed by the last sync that changed any
+        self.strips_built = 0  # line strips built so far (tests: unchanged lines are cached)
+        self.expand_new_cores = False  # expand every core as it appears (expand-all)
 
-    def on_mount(self) -> None:
-        self.root.expand()
-
-    def get_label_width(self, node: TreeNode[CoreEntry]) -> int:
-        # Tree measures every line on each rebuild; our labels are plain Text: no re-render
-        label = node._label
-        return label.cell_len if isinstance(label, Text) else len(str(label))
-
+    # ---- data in -------------------------------------------------------------------------
     def sync(self, session: Any) -> bool:
         """Bring the tree up to date with the session; False when nothing changed."""
         hole, machine = session.hole, session.machine
@@ -133,114 +107,159 @@ class CpusTree(Tree[CoreEntry]):
         if key == self._key:
             return False
         self._key = key
+        nodes = None
         if hole.generation != self._hole_generation:
             self._hole_generation = hole.generation
-            self._fdt = self._decode(hole.cpu_nodes())
-        online = machine.online_threads
-        wanted: dict[int, CoreEntry] = {}
-        prefix = (
-            next(iter(self._fdt.values()))[0].split("@")[0]
-            if self._fdt
-            else f"PowerPC,{machine.cpu_model}"
-        )
-        for first, (name, props) in self._fdt.items():
-            threads = _threads_of(props) or (first,)
-            wanted[first] = CoreEntry(
-                first, name, props, threads, frozenset(t for t in threads if t in online)
-            )
-        for core in machine.present_cores:  # online cores the FDT lacks: a panic there is lost
-            first = machine.first_thread(core)
-            if first in wanted:
-                continue
-            threads = tuple(machine.threads_of(core))
-            up = frozenset(t for t in threads if t in online)
-            if up:
-                wanted[first] = CoreEntry(first, f"{prefix}@{first:x}", None, threads, up)
+            nodes = hole.cpu_nodes()
+        changed = self._table.update(nodes, machine) | self._recheck
+        self._recheck = set()
+        old_last = self._order[-1] if self._order else None
+        first_changed = len(self._lines)
+        dirty: list[tuple[int, int]] = []  # (first line, count) redrawn in place
         self.touched = 0
-        for first in [f for f in self._entries if f not in wanted]:
-            self._core_nodes.pop(first).remove()
-            del self._entries[first]
-            self._order.remove(first)
-            self.touched += 1
-        for first, entry in wanted.items():
-            old = self._entries.get(first)
-            if old == entry:
+        for first in sorted(changed):
+            entry, old = self._table.entries.get(first), self._entries.get(first)
+            if entry == old:
                 continue
             self.touched += 1
+            self._children.pop(first, None)
+            start, end = self._block(first)
+            if entry is None:
+                self._replace(start, end, [])
+                del self._entries[first]
+                del self._order[bisect.bisect_left(self._order, first)]
+                self._expanded.discard(first)
+                first_changed = min(first_changed, start)
+                continue
             self._entries[first] = entry
             if old is None:
-                self._insert(entry)
-            else:
-                self._change(self._core_nodes[first], old, entry)
-        self.root.set_label(self._root_label())
+                bisect.insort(self._order, first)
+                if self.expand_new_cores:
+                    self._expanded.add(first)
+            keys = self._block_keys(first)
+            self._replace(start, end, keys)
+            if end - start != len(keys):
+                first_changed = min(first_changed, start)
+            dirty.append((start, len(keys)))
+        if not self.touched:
+            return True
+        new_last = self._order[-1] if self._order else None
+        if old_last != new_last and old_last in self._entries:
+            dirty.append(self._span(old_last))  # its guides turn from └ to ├
+        self._cache.pop(HEADER_KEY, None)
+        dirty.append((0, 1))
+        self._after_change(first_changed, dirty)
         return True
 
-    @staticmethod
-    def _decode(nodes: list[tuple[str, dict[str, bytes]]]):
-        fdt = {}
-        for name, props in nodes:
-            reg = props.get("reg", b"")
-            first = (
-                int.from_bytes(reg[:4], "big")
-                if len(reg) >= 4
-                else int(name.rpartition("@")[2] or "0", 16)
-            )
-            fdt[first] = (name, tuple(sorted(props.items())))  # order carries no meaning
-        return fdt
+    def reset(self) -> None:
+        """Another session: compare its state afresh (the lines stay until they differ)."""
+        self._key = None
+        self._hole_generation = None
+        self._table = CoreTable()
+        self._recheck = set(self._entries)  # cores the fresh table may never mention
 
-    def _insert(self, entry: CoreEntry) -> None:
-        index = bisect.bisect(self._order, entry.first_thread)
-        before = self._core_nodes[self._order[index]] if index < len(self._order) else None
-        self._order.insert(index, entry.first_thread)
-        node = self.root.add(core_label(entry), entry, before=before)
-        self._core_nodes[entry.first_thread] = node
-        if self.expand_new_cores:
-            self._populate(node)
-            node.expand()
+    def _block(self, first: int) -> tuple[int, int]:
+        """Line indexes [start, end) of a core's block (empty at its place when absent)."""
+        start = bisect.bisect_left(self._lines, (first, 0))
+        return start, bisect.bisect_left(self._lines, (first + 1, 0), start)
 
-    def _change(self, node: TreeNode[CoreEntry], old: CoreEntry, entry: CoreEntry) -> None:
-        node.data = entry
-        label = core_label(entry)
-        if label != core_label(old):
-            node.set_label(label)
-        if node.is_expanded:
-            self._populate(node)
-        elif node.children:
-            node.remove_children()  # decoded again when next expanded
+    def _span(self, first: int) -> tuple[int, int]:
+        start, end = self._block(first)
+        return start, end - start
 
-    def _populate(self, node: TreeNode[CoreEntry]) -> None:
-        entry = node.data
-        node.remove_children()
-        if entry is None:
+    def _block_keys(self, first: int) -> list[Key]:
+        if first not in self._expanded:
+            return [(first, 0)]
+        return [(first, i) for i in range(1 + self._entries[first].child_count)]
+
+    def _replace(self, start: int, end: int, keys: list[Key]) -> None:
+        for old in self._lines[start:end]:
+            self._cache.pop(old, None)
+        self._lines[start:end] = keys
+
+    def _after_change(self, first_changed: int, dirty: list[tuple[int, int]]) -> None:
+        """Virtual size, cursor, and a redraw of only the rows that changed on screen."""
+        self._set_virtual_height(len(self._lines))
+        top = self.scroll_offset.y
+        bottom = top + max(self.size.height, 1)
+        if first_changed < bottom:  # lines moved on screen
+            self.refresh()
             return
-        node.add_leaf(threads_label(entry))
-        props = sorted(
-            entry.props or (), key=lambda p: (FIRST_PROPS.get(p[0], len(FIRST_PROPS)), p[0])
+        for start, count in dirty:
+            if start < bottom and start + count > top:
+                self.refresh_lines(start, count)
+
+    def _set_virtual_height(self, lines: int) -> None:
+        """A new line count without a screen layout: Textual lays out (and so repaints the
+        whole screen) on every ``virtual_size`` change; only the scrollbar depends on it."""
+        if self.virtual_size.height == lines:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = Size(0, lines)
+            return
+        thumb = self._thumb(lines)
+        self.set_reactive(CpusTree.virtual_size, Size(0, lines))
+        if thumb != self._drawn_thumb or not self.show_vertical_scrollbar:
+            self._drawn_thumb = thumb
+            self._scroll_update(self.virtual_size)  # scrollbar: length, and shown or not
+        else:  # the thumb looks the same: tell the scrollbar without redrawing it
+            self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, lines)
+
+    def _thumb(self, lines: int) -> tuple[int, int]:
+        """The scrollbar thumb's size and place in eighths of a cell (what it draws)."""
+        height = max(self.scrollable_content_region.height, 1)
+        return (
+            8 * height * height // max(lines, 1),
+            8 * height * self.scroll_offset.y // max(lines, 1),
         )
-        for prop, value in props:
-            leaf = Text(no_wrap=True, overflow="ellipsis")
-            leaf.append(prop, style="bold")
-            leaf.append(" = " + decode_prop(value))
-            node.add_leaf(leaf)
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[CoreEntry]) -> None:
-        if event.node is not self.root and not event.node.children:
-            self._populate(event.node)
+    # ---- expand / collapse ---------------------------------------------------------------
+    def is_expanded(self, first_thread: int) -> bool:
+        return first_thread in self._expanded
 
-    def expand_core(self, first_thread: int) -> TreeNode[CoreEntry]:
-        """Expand one core node now, its properties decoded (also used by tests)."""
-        node = self._core_nodes[first_thread]
-        if not node.children:
-            self._populate(node)
-        node.expand()
-        return node
+    def expand_core(self, first_thread: int) -> int:
+        """Expand one core now; its line index (its children follow it)."""
+        self._set_expanded(first_thread, True)
+        return self._block(first_thread)[0]
+
+    def collapse_core(self, first_thread: int) -> None:
+        self._set_expanded(first_thread, False)
+
+    def _set_expanded(self, first: int, expanded: bool) -> None:
+        if first not in self._entries or (first in self._expanded) == expanded:
+            return
+        if expanded:
+            self._expanded.add(first)
+        else:
+            self._expanded.discard(first)
+            if self._cursor[0] == first:
+                self._cursor = (first, 0)
+        start, end = self._block(first)
+        keys = self._block_keys(first)
+        self._replace(start, end, keys)
+        self._after_change(start, [])
 
     def expand_all_cores(self) -> None:
         """Expand every core node, now and as new ones appear."""
         self.expand_new_cores = True
-        for first in self._order:
-            self.expand_core(first)
+        self._expanded = set(self._order)
+        self._rebuild()
 
+    def collapse_all_cores(self) -> None:
+        self.expand_new_cores = False
+        self._expanded.clear()
+        if self._cursor != HEADER_KEY:
+            self._cursor = (self._cursor[0], 0)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self._lines = [HEADER_KEY]
+        for first in self._order:
+            self._lines.extend(self._block_keys(first))
+        self._cache.clear()
+        self._after_change(0, [])
+
+    # ---- reading the tree (tests, clicks) ------------------------------------------------
     def entry(self, first_thread: int) -> CoreEntry:
         return self._entries[first_thread]
 
@@ -248,20 +267,158 @@ class CpusTree(Tree[CoreEntry]):
     def entries(self) -> list[CoreEntry]:
         return [self._entries[f] for f in self._order]
 
-    def _root_label(self) -> Text:
-        label = Text("/cpus", style="bold", no_wrap=True, overflow="ellipsis")
-        n_fdt = sum(1 for e in self._entries.values() if e.props is not None)
-        missing = [self._entries[f] for f in self._order if self._entries[f].status == "missing"]
-        label.append(f"  {n_fdt} core nodes")
-        if missing:
-            names = ", ".join(e.name.rpartition("@")[2] for e in missing[:3])
-            more = "…" if len(missing) > 3 else ""
-            label.append(f"  MISSING: @{names}{more}", style="bold white on red")
-        return label
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
 
+    def line_key(self, row: int) -> Key:
+        return self._lines[row]
 
-def _threads_of(props: tuple[tuple[str, bytes], ...]) -> tuple[int, ...]:
-    for name, value in props:
-        if name == SERVERS:
-            return tuple(u32_cells(value))
-    return ()
+    def line_pieces(self, key: Key) -> list[Piece]:
+        """A line's text without guides or marker."""
+        first, sub = key
+        if key == HEADER_KEY:
+            return header_pieces(self._entries, self._order)
+        entry = self._entries[first]
+        if sub == 0:
+            return core_pieces(entry)
+        children = self._children.get(first)
+        if children is None:
+            children = self._children[first] = child_pieces(entry)
+        return children[sub - 1]
+
+    def lines_of(self, first_thread: int) -> list[str]:
+        """The plain text of a core's lines: its own, then its children when expanded."""
+        start, end = self._block(first_thread)
+        return [plain(self.line_pieces(k)) for k in self._lines[start:end]]
+
+    # ---- cursor --------------------------------------------------------------------------
+    @property
+    def cursor_line(self) -> int:
+        row = bisect.bisect_left(self._lines, self._cursor)
+        return min(row, len(self._lines) - 1)
+
+    @property
+    def cursor_key(self) -> Key:
+        return self._lines[self.cursor_line]
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on line ``row`` (negative: from the end) and scroll it into view."""
+        if row < 0:
+            row += len(self._lines)
+        row = min(max(row, 0), len(self._lines) - 1)
+        old = self.cursor_line
+        self._cursor = self._lines[row]
+        self.refresh_lines(old)
+        self.refresh_lines(row)
+        top, height = self.scroll_offset.y, max(self.scrollable_content_region.height, 1)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(max(self.cursor_line - 1, 0))
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_line + 1)
+
+    def action_cursor_page(self, direction: int) -> None:
+        page = max(self.scrollable_content_region.height - 1, 1)
+        self.move_cursor(max(self.cursor_line + direction * page, 0))
+
+    def action_cursor_to(self, row: int) -> None:
+        self.move_cursor(row)
+
+    def action_toggle(self) -> None:
+        first, sub = self.cursor_key
+        if first == HEADER:
+            if len(self._expanded) < len(self._order):
+                self.expand_all_cores()
+            else:
+                self.collapse_all_cores()
+        elif sub:
+            self.collapse_core(first)
+        else:
+            self._set_expanded(first, first not in self._expanded)
+
+    def action_expand(self) -> None:
+        first, sub = self.cursor_key
+        if first == HEADER or sub:
+            return
+        if first in self._expanded:
+            self.move_cursor(self.cursor_line + 1)
+        else:
+            self.expand_core(first)
+
+    def action_collapse(self) -> None:
+        first, sub = self.cursor_key
+        if first == HEADER:
+            return
+        if sub:
+            self.move_cursor(self._block(first)[0])
+        else:
+            self.collapse_core(first)
+
+    def action_expand_all(self) -> None:
+        self.expand_all_cores()
+
+    def action_collapse_all(self) -> None:
+        self.collapse_all_cores()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = offset.y + self.scroll_offset.y
+        if row >= len(self._lines):
+            return
+        was = self.cursor_line
+        self.move_cursor(row)
+        first, sub = self._lines[row]
+        if first != HEADER and sub == 0 and (was == row or offset.x in MARKER_COLUMNS):
+            self.action_toggle()
+
+    # ---- rendering -----------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._cache.clear()  # guides and cursor change colour with focus and theme
+        super().notify_style_update()
+
+    def line_strip(self, key: Key, width: int) -> Strip:
+        """One line, guides included, cut to ``width``; from the cache when unchanged."""
+        first, sub = key
+        last = bool(self._order) and first == self._order[-1]
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == width and cached[1] == last:
+            return cached[2]
+        guides = self.get_component_rich_style("cpus-tree--guides", partial=True)
+        if key == HEADER_KEY:
+            prefix = [Segment("▼ ", guides)]
+        elif sub == 0:
+            marker = "▼ " if first in self._expanded else "▶ "
+            prefix = [Segment("└── " if last else "├── ", guides), Segment(marker, guides)]
+        else:
+            final = sub == self._entries[first].child_count
+            prefix = [Segment(("    " if last else "│   ") + ("└── " if final else "├── "), guides)]
+        segments = prefix + [Segment(text, style) for text, style in self.line_pieces(key)]
+        strip = Strip(segments)
+        if strip.cell_length > width:
+            strip = Strip.join([strip.crop(0, max(width - 1, 0)), Strip([Segment("…", PLAIN)], 1)])
+        strip = strip.adjust_cell_length(width, PLAIN)
+        self._cache[key] = (width, last, strip)
+        self.strips_built += 1
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        row = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        if width <= 0 or row >= len(self._lines):
+            return Strip.blank(max(width, 0), PLAIN)
+        strip = self.line_strip(self._lines[row], width)
+        if row == self.cursor_line:
+            cursor = self.get_component_rich_style("cpus-tree--cursor")
+            strip = Strip(list(Segment.apply_style(strip, post_style=cursor)), strip.cell_length)
+        return strip

@@ -1,4 +1,8 @@
-"""The one-line header: scenario, strategy, simulated time and speed (never wall time)."""
+"""The one-line header: scenario, strategy, simulated time and speed (never wall time).
+
+While the engine cannot keep up with the speed asked for, the rate it keeps is
+shown next to it: ``x1000 (engine x230)``.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ class SimHeader(Widget):
     duration_s: reactive[float] = reactive(0.0)
     speed: reactive[float] = reactive(1.0)
     playing: reactive[bool] = reactive(False)
+    engine_rate: reactive[float | None] = reactive(None)  # shown only while the engine lags
 
     def render(self) -> Text:
         state = "▶ playing" if self.playing else "⏸ paused"
@@ -34,5 +39,7 @@ class SimHeader(Widget):
         text.append(fmt.sim_time(self.now_s), style="bold")
         text.append(f" / {self.duration_s:g} s │ ")
         text.append(fmt.speed(self.speed), style="bold")
+        if self.engine_rate is not None:
+            text.append(f" (engine {fmt.rate(self.engine_rate)})", style="bold yellow")
         text.append(f" {state}")
         return text

@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.messages import SeekRequested
-from tui.timeline_lanes import LANES, Cell, Lanes
+from tui.timeline_lanes import LANES, Cell, Lanes, column
 
 ZOOMS_S: tuple[float, ...] = (
     0.001,
@@ -42,7 +42,7 @@ ZOOMS_S: tuple[float, ...] = (
     200,
     500,
 )
-LABEL_W = 11
+LABEL_W = 15  # the longest lane label, "udev/throttler", and the │
 AXIS_ROWS = 1
 PLAIN = Style()
 LABEL_STYLE = Style(bold=True)
@@ -119,6 +119,7 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.user_zoomed = False
         self._cache: dict[int, tuple[tuple[Any, ...], Strip]] = {}
         self.strips_built = 0  # lane strips rebuilt so far (for tests and the benchmark)
+        self._drawn_cursor: int | None = None
 
     # ---- data in -------------------------------------------------------------------------
     def reset(self) -> None:
@@ -128,12 +129,26 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.now_s = 0.0
         self.refresh()
 
+    @property
+    def readiness_resume(self) -> int:
+        """The readiness index the next ``feed`` should start from (``readiness_from``)."""
+        return self.lanes.readiness_resume
+
     def feed(
-        self, records: Sequence[Any], readiness: Sequence[Any], now_s: float, duration_s: float
+        self,
+        records: Sequence[Any],
+        readiness: Sequence[Any],
+        now_s: float,
+        duration_s: float,
+        readiness_from: int = 0,
     ) -> None:
-        """New records (the whole trace; only its unseen tail is read), readiness and now."""
+        """New records (the whole trace; only its unseen tail is read), readiness and now.
+
+        ``readiness`` holds the segments from index ``readiness_from`` on
+        (``Session.readiness_since(readiness_resume)``), the last one being the current one.
+        """
         self.lanes.ingest(records)
-        self.lanes.ingest_readiness(readiness)
+        self.lanes.ingest_readiness(readiness, readiness_from)
         self.now_s = now_s
         if duration_s != self.duration_s:
             self.duration_s = duration_s
@@ -155,7 +170,7 @@ class RaceTimeline(ScrollView, can_focus=True):
     def cursor_col(self) -> int:
         """The cursor's column in the plot (may be outside 0..plot_width)."""
         spc = self.spc or 1.0
-        return math.floor(self.now_s / spc) - self.scroll_offset.x
+        return column(self.now_s, spc) - self.scroll_offset.x
 
     def _fit(self) -> None:
         if self.spc is None and self.size.width > LABEL_W:
@@ -211,13 +226,16 @@ class RaceTimeline(ScrollView, can_focus=True):
         return (*base, lane.version, live)
 
     def _refresh_changed(self) -> None:
+        """Redraw the old and new cursor columns, and the rows whose strip changed."""
         width = self.size.width
-        cursor = self.cursor_col
-        if cursor != getattr(self, "_drawn_cursor", None):
+        rows = AXIS_ROWS + len(LANES)
+        cursor, drawn = self.cursor_col, self._drawn_cursor
+        if cursor != drawn:
             self._drawn_cursor = cursor
-            self.refresh()  # the cursor crosses every row
-            return
-        for row in range(AXIS_ROWS + len(LANES)):
+            for col in (drawn, cursor):
+                if col is not None and 0 <= col < self.plot_width:
+                    self.refresh(Region(LABEL_W + col, -self.scroll_offset.y, 1, rows))
+        for row in range(rows):
             cached = self._cache.get(row)
             if cached is None or cached[0] != self._key(row):
                 self.refresh(Region(0, row - self.scroll_offset.y, width, 1))

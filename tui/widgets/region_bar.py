@@ -111,9 +111,12 @@ class RegionBar(Widget):
         self.region_view: RegionView | None = None
 
     def show(self, view: RegionView) -> None:
-        if view != self.region_view:
-            self.region_view = view
-            self.refresh(layout=True)
+        """Redraw on change; lay out again only when the legend (hence the height) changes."""
+        old = self.region_view
+        if view == old:
+            return
+        self.region_view = view
+        self.refresh(layout=old is None or _shape(old) != _shape(view))
 
     def render(self) -> Text:
         view = self.region_view
@@ -136,8 +139,8 @@ class RegionBar(Widget):
         if busy:
             text.append("  copying: " + ", ".join(busy), style=BUSY_STYLE)
         text.append("\n")
-        for char, style in bar_cells(view, width):
-            text.append(char, style=style)
+        for run, style in _runs(bar_cells(view, width)):
+            text.append(run, style=style)
         left = fmt.addr(view.base)
         right = f"{fmt.addr(view.base + view.size_bytes)} ({fmt.size(view.size_bytes)})"
         text.append("\n" + left + " " * max(width - len(left) - len(right), 1) + right, style="dim")
@@ -175,3 +178,19 @@ class RegionBar(Widget):
         if view.hole_stale:
             line.append("  STALE (no space)", style="bold white on red")
         return line
+
+
+def _shape(view: RegionView) -> tuple[object, ...]:
+    """What the bar's height depends on: its legend entries."""
+    return (view.in_hole, tuple((s.name, s.address, s.size_bytes) for s in view.segments))
+
+
+def _runs(cells: list[tuple[str, str | Style]]) -> list[tuple[str, str | Style]]:
+    """Neighbouring cells of one style merged: one span each, not one per column."""
+    runs: list[tuple[str, str | Style]] = []
+    for char, style in cells:
+        if runs and runs[-1][1] == style:
+            runs[-1] = (runs[-1][0] + char, style)
+        else:
+            runs.append((char, style))
+    return runs

@@ -7,7 +7,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
-from tui import engine_link
 from tui.widgets.cpus_tree import CpusTree
 from tui.widgets.race_timeline import RaceTimeline
 from tui.widgets.region_bar import RegionBar, RegionView
@@ -25,7 +24,7 @@ class SessionPane(Vertical):
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
-        self._node_bytes: int | None = None
+        self._fit: tuple[int | None, int | None] = (None, None)  # (hole generation, nodes)
 
     def compose(self) -> ComposeResult:
         yield RegionBar(classes="panel")
@@ -36,7 +35,7 @@ class SessionPane(Vertical):
 
     def on_mount(self) -> None:
         self._titles()
-        self.sync(stats=True)
+        self.sync(metrics=True, chart=True)
 
     def _titles(self) -> None:
         region = self.session.region
@@ -69,29 +68,33 @@ class SessionPane(Vertical):
     def replace_session(self, session: Any) -> None:
         """A restarted (or re-strategied) run: clear what belonged to the old one."""
         self.session = session
-        self._node_bytes = None
+        self._fit = (None, None)
         self.timeline.reset()
-        self.stats.reset()
+        self.cpus_tree.reset()
         self._titles()
 
     def nodes_fit(self) -> int | None:
-        """How many more core nodes fit in the hole, by the engine's node size."""
-        if self._node_bytes is None:
-            self._node_bytes = engine_link.cpu_node_bytes(self.session)
-        return self.session.hole.free_bytes // self._node_bytes if self._node_bytes else None
+        """How many more core nodes fit in the hole: the engine's figure, asked once per write."""
+        generation = self.session.hole.generation
+        if self._fit[0] != generation:
+            self._fit = (generation, self.session.cpu_nodes_that_fit)
+        return self._fit[1]
 
-    def sample_stats(self) -> None:
-        s = self.session
-        self.stats.sample(s.now_s, s.metrics(monte_carlo_runs=0))
+    def sync(self, *, metrics: bool = False, chart: bool = False, follow: bool = False) -> None:
+        """Pull the session's state into the widgets; ``metrics`` and ``chart`` redraw those.
 
-    def sync(self, *, stats: bool = False, follow: bool = False) -> None:
-        """Pull the session's state into the widgets; ``stats`` also redraws the chart."""
+        Every read is incremental: the tree compares generations, the timeline reads
+        the records and readiness segments it has not seen yet.
+        """
         s = self.session
         self.region_bar.show(RegionView.of(s, self.nodes_fit()))
         self.cpus_tree.sync(s)
-        self.timeline.feed(s.records, s.readiness_history(), s.now_s, s.duration_s)
+        timeline = self.timeline
+        start = timeline.readiness_resume
+        timeline.feed(s.records, s.readiness_since(start), s.now_s, s.duration_s, start)
         if follow:
-            self.timeline.follow_cursor()
-        if stats:
-            self.sample_stats()
-            self.stats.show(s.duration_s)
+            timeline.follow_cursor()
+        if metrics:
+            self.stats.show_metrics(s.metrics(monte_carlo_runs=0))
+        if chart:
+            self.stats.show_chart(s.exposure_series(), s.duration_s)

@@ -1,8 +1,8 @@
-"""The engine's metrics so far, and cumulative exposure over simulated time (plotext)."""
+"""The engine's metrics so far, and its cumulative exposure series over simulated time (plotext)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -63,6 +63,27 @@ def metric_text(metrics: Mapping[str, Any]) -> Text:
     return text
 
 
+def thin(series: Sequence[tuple[float, float]], buckets: int) -> list[tuple[float, float]]:
+    """At most two points (first and last) per ``1/buckets`` of the time span: a plot can
+    show no more, and a monotonic curve keeps its shape."""
+    if len(series) <= 2 * buckets:
+        return list(series)
+    t0, t1 = series[0][0], series[-1][0]
+    span = (t1 - t0) or 1.0
+    kept: list[tuple[float, float]] = []
+    last_bucket = -1
+    for i, point in enumerate(series):
+        bucket = min(int((point[0] - t0) / span * buckets), buckets - 1)
+        if bucket != last_bucket:
+            if kept and kept[-1] is not series[i - 1]:
+                kept.append(series[i - 1])
+            kept.append(point)
+            last_bucket = bucket
+    if kept[-1] is not series[-1]:
+        kept.append(series[-1])
+    return kept
+
+
 class StatsPanel(Vertical):
     """Metrics line plus the exposure chart; the owner decides when to ``show()``."""
 
@@ -74,36 +95,33 @@ class StatsPanel(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.samples: list[tuple[float, float]] = [(0.0, 0.0)]
         self.metrics: Mapping[str, Any] = {}
+        self.series: list[tuple[float, float]] = [(0.0, 0.0)]
         self.duration_s = 1.0
+        self._metrics_shape: tuple[int, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static(id="metrics")
         yield PlotextPlot(id="exposure")
 
-    def reset(self) -> None:
-        self.samples = [(0.0, 0.0)]
-
-    def sample(self, now_s: float, metrics: Mapping[str, Any]) -> None:
-        """Remember the metrics at ``now_s`` (one point of the exposure curve)."""
+    def show_metrics(self, metrics: Mapping[str, Any]) -> None:
+        """Redraw the metrics line; a layout only when its wrapping may change."""
         self.metrics = metrics
-        exposure = float(metrics.get("exposure_s", 0.0))
-        if now_s > self.samples[-1][0]:
-            self.samples.append((now_s, exposure))
-        elif now_s == self.samples[-1][0]:
-            self.samples[-1] = (now_s, exposure)
+        text = metric_text(metrics)
+        shape = tuple(len(word) for word in text.plain.split(" "))
+        self.query_one("#metrics", Static).update(text, layout=shape != self._metrics_shape)
+        self._metrics_shape = shape
 
-    def show(self, duration_s: float) -> None:
-        """Redraw the metrics and the chart from the samples taken so far."""
+    def show_chart(self, series: Sequence[tuple[float, float]], duration_s: float) -> None:
+        """Redraw the chart of ``Session.exposure_series()``."""
         self.duration_s = duration_s
-        self.query_one("#metrics", Static).update(metric_text(self.metrics))
         plot = self.query_one(PlotextPlot)
+        self.series = thin(series, max(plot.size.width * 2, 64))  # braille: 2 dots a column
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        xs = [t for t, _ in self.samples]
-        ys = [e for _, e in self.samples]
+        xs = [t for t, _ in self.series]
+        ys = [e for _, e in self.series]
         plt.plot(xs, ys, marker="braille")
         plt.title("cumulative exposure (s)")
         plt.xlim(0, max(duration_s, 1e-9))
