@@ -81,6 +81,7 @@ class Simulation:
         self.strategy = STRATEGY_CLASSES[strategy](self)
         self.update_mutex = simpy.Resource(self.env, capacity=1)
         self.newest_thread: int | None = None
+        self.probes: list[Outcome] = []  # crash probes so far, in order
         self._removing: set[int] = set()
         self._memory_check: tuple[object, bool] = (None, True)
         self._udev_idle_at = 0.0
@@ -161,8 +162,8 @@ class Simulation:
         # kdump was loaded at boot, before the storm
         initial = self.snapshot_for_load()
         self.image = KexecImage(loaded=False)
+        self.peak_used_bytes = 0
         self.image.loaded = self.install_snapshot(initial)
-        self.peak_used_bytes = self.hole.used_bytes
 
     # ------------------------------------------------------------ image work
     def snapshot_for_load(self) -> LoadSnapshot:
@@ -187,7 +188,7 @@ class Simulation:
         """Copy the FDT into its segment (or hole) and write the elfcorehdr."""
         if not self.hole.load(snap.blob):
             return False
-        self.peak_used_bytes = max(getattr(self, "peak_used_bytes", 0), self.hole.used_bytes)
+        self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
         ranges = list(snap.ram_ranges)
         if not self.elfcorehdr.update(ranges):
             # a full load sizes the elfcorehdr segment for the ranges it finds
@@ -336,12 +337,6 @@ class Simulation:
         )
         self.probes.append(outcome)
         return outcome
-
-    @property
-    def probes(self) -> list[Outcome]:
-        if not hasattr(self, "_probes"):
-            self._probes: list[Outcome] = []
-        return self._probes
 
     def _run_probe(self, at_s: float, cpu: int | str) -> Process:
         yield self.env.timeout(at_s)

@@ -10,8 +10,7 @@ from engine.trace import RecordKind
 if TYPE_CHECKING:
     from engine.simulation import Simulation
 
-# How long kexec_load waits for the lock before kexec-tools gives up with EBUSY
-# (kexec_trylock does not wait; kexec-tools does not retry).
+# every segment a full load copies (kexec_trylock() never waits: a busy lock is EBUSY)
 ALL_SEGMENTS = frozenset({"kernel", "initrd", "purgatory", "elfcorehdr", "fdt"})
 
 
