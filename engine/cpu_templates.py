@@ -130,7 +130,8 @@ class CpuNodeTemplate:
 
 
 # --------------------------------------------------------------------- reading
-def _props_at(fdt: libfdt.FdtRo, offset: int) -> list[tuple[str, bytes]]:
+def props_at(fdt: libfdt.FdtRo, offset: int) -> list[tuple[str, bytes]]:
+    """Every property of the node at ``offset``, in buffer order, as (name, value bytes)."""
     props = []
     p = fdt.first_property_offset(offset, quiet=(libfdt.NOTFOUND,))
     while p >= 0:
@@ -156,7 +157,7 @@ def cpus_children(fdt: libfdt.FdtRo) -> list[tuple[str, list[tuple[str, bytes]]]
     out = []
     child = fdt.first_subnode(cpus, quiet=(libfdt.NOTFOUND,))
     while child >= 0:
-        out.append((fdt.get_name(child), _props_at(fdt, child)))
+        out.append((fdt.get_name(child), props_at(fdt, child)))
         child = fdt.next_subnode(child, quiet=(libfdt.NOTFOUND,))
     return out
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import libfdt
 
-from engine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, is_cpu_node
+from engine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, is_cpu_node, props_at
 from engine.errors import InputError
 from engine.topology import MIB, Machine
 
@@ -108,13 +108,7 @@ class _Reader:
         return InputError(self.source, reason, where=self.where)
 
     def props(self, offset: int) -> list[tuple[str, bytes]]:
-        fdt, out = self.fdt, []
-        p = fdt.first_property_offset(offset, quiet=(libfdt.NOTFOUND,))
-        while p >= 0:
-            prop = fdt.get_property_by_offset(p)
-            out.append((prop.name, bytes(prop)))
-            p = fdt.next_property_offset(p, quiet=(libfdt.NOTFOUND,))
-        return out
+        return props_at(self.fdt, offset)
 
     def children(self, offset: int) -> list[tuple[int, str]]:
         fdt, out = self.fdt, []

@@ -22,7 +22,7 @@ from enum import StrEnum
 import _libfdt
 import libfdt
 
-from engine.cpu_templates import CpuNodeTemplate, _props_at, is_cpu_node
+from engine.cpu_templates import CpuNodeTemplate, is_cpu_node, props_at
 from engine.topology import Machine
 
 # (name, properties, interrupt servers) of one /cpus CPU node
@@ -377,7 +377,7 @@ class FdtHole:
 
     def _decode_child(self, child: int) -> _DecodedNode | None:
         fdt = _wrap(self._buf)
-        props = dict(_props_at(fdt, child))
+        props = dict(props_at(fdt, child))
         if not is_cpu_node(props.items()):
             return None
         servers = props.get("ibm,ppc-interrupt-server#s", b"")
