@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 from engine.errors import InputError
+from scenarios import DEFAULT
 
 NAME = "tui"
 HELP = "watch a storm race kdump live (default command)"
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "default.toml"
+DEFAULT_SCENARIO = DEFAULT
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

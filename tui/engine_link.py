@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "default.toml"
+from scenarios import DEFAULT
+
+DEFAULT_SCENARIO = DEFAULT
 
 
 def load_scenario(path: str | Path) -> Any:
