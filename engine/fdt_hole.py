@@ -383,6 +383,12 @@ class FdtHole:
         servers = props.get("ibm,ppc-interrupt-server#s", b"")
         return fdt.get_name(child), props, struct.unpack_from(f">{len(servers) // 4}I", servers)
 
+    def cpu_node_servers(self) -> list[tuple[str, tuple[int, ...]]]:
+        """(node name, interrupt servers) of each CPU node, in buffer order (cached per write)."""
+        if not self.loaded:
+            return []
+        return [(name, servers) for name, _, servers in filter(None, self._children())]
+
     def fdt_threads(self) -> frozenset[int]:
         """Interrupt servers of the CPU nodes in the hole, decoded from its bytes.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from engine.cpu_coverage import CoreCoverage, core_coverage
 from engine.crash_region import CrashRegion
 from engine.fdt_hole import FdtHole
 from engine.kdump_fdt import measured_cpu_node_bytes
@@ -35,6 +36,7 @@ class Session:
         self.sim = Simulation(scenario, strategy, seed)
         self._stepped = 0  # records handed out by step() (or passed by advance_to)
         self._exposure: list[tuple[float, float]] = [(0.0, 0.0)]  # (t, cumulative), closed part
+        self._coverage: tuple[object, dict[int, CoreCoverage]] | None = None
 
     # ---------------------------------------------------------------- clock
     @property
@@ -132,6 +134,13 @@ class Session:
     def cpu_nodes_that_fit(self) -> int:
         """How many more core nodes the free room of the FDT segment or hole takes."""
         return max(0, self.hole.free_bytes) // self.cpu_node_bytes
+
+    def core_coverage(self) -> dict[int, CoreCoverage]:
+        """The hole's core nodes against the machine (cached until either changes)."""
+        key = (self.hole.generation, self.hole.loaded, self.machine.cpu_generation)
+        if self._coverage is None or self._coverage[0] != key:
+            self._coverage = (key, core_coverage(self.hole, self.machine))
+        return self._coverage[1]
 
     def readiness(self) -> Readiness:
         return self.sim.history[-1]

@@ -74,3 +74,27 @@ def test_room_for_more_cpu_nodes_comes_from_the_hole_and_the_node_size():
     s = Session(scenario(STORM, smt=8, fdt_hole='"64KiB"'), "fdt-hole")
     assert s.cpu_node_bytes == 708
     assert s.cpu_nodes_that_fit == (64 * 1024 - s.hole.used_bytes) // 708
+
+
+def test_core_coverage_marks_a_just_added_core_missing_until_the_reload_loads_it():
+    storm = '[[storm]]\nat = "2s"\naction = "cpu-add"\ncores = 1'
+    s = Session(scenario(storm, smt=4, present=2), "udev-reload")
+    s.advance_to(1.0)
+    assert {f: c.status for f, c in s.core_coverage().items()} == {0: "online", 4: "online"}
+    s.advance_to(2.003)  # thread 8 and 9 online, the udev rule not yet run
+    cov = s.core_coverage()
+    assert cov[8].status == "missing" and cov[8].name == "PowerPC,POWER9@8"
+    assert cov[8].online == frozenset({8, 9}) and not cov[8].in_fdt
+    s.advance_to(4.0)  # the reload loaded a fresh FDT
+    assert s.core_coverage()[8].status == "online"
+    assert s.core_coverage()[8].threads == (8, 9, 10, 11)
+
+
+def test_core_coverage_keeps_a_removed_core_as_offline_in_the_fdt_hole():
+    storm = '[[storm]]\nat = "1s"\naction = "cpu-remove"\ncores = 1'
+    s = Session(scenario(storm, smt=2, present=3), "fdt-hole")
+    s.run_to_end()
+    cov = s.core_coverage()
+    # powerpc does nothing on removal: core 2's node stays, all its threads offline
+    assert cov[4].status == "offline" and cov[4].in_fdt and cov[4].online == frozenset()
+    assert cov is s.core_coverage()  # cached while nothing changes
