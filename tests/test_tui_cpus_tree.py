@@ -1,7 +1,8 @@
 """The /cpus tree widget, read line by line through ``render_line()`` (no screenshot).
 
 A fake hole and machine (SMT2) make every state easy to reach: cores in the FDT
-and online, offline but still in the FDT, online but MISSING from it.
+and online, offline but still in the FDT, online but MISSING from it. The fake
+session's ``core_coverage()`` is the engine's, run on them.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
+from engine.cpu_coverage import CoreCoverage, core_coverage
 from engine.scenario import load_scenario
 from engine.session import Session
-from tui.cpus_lines import SERVERS, core_entries, fdt_cores
+from tui.cpus_lines import SERVERS, u32_cells
 from tui.widgets.cpus_tree import CpusTree
 
 SMT = 2
@@ -45,6 +47,9 @@ class FakeHole:
     def cpu_nodes(self) -> list[tuple[str, dict[str, bytes]]]:
         return self.nodes
 
+    def cpu_node_servers(self) -> list[tuple[str, tuple[int, ...]]]:
+        return [(name, tuple(u32_cells(props[SERVERS]))) for name, props in self.nodes]
+
     def write(self, cores: list[int]) -> None:
         """Rewrite /cpus; unchanged nodes keep their decoded dict, as the engine's cache does."""
         old = {n[1]["reg"]: n for n in self.nodes}
@@ -52,9 +57,15 @@ class FakeHole:
         self.generation += 1
 
 
+class FakeTemplate:
+    def node_name(self, core: int, smt: int) -> str:
+        return f"PowerPC,POWER9@{core * smt:x}"
+
+
 class FakeMachine:
     smt = SMT
     cpu_model = "POWER9"
+    template = FakeTemplate()
 
     def __init__(self, cores: list[int]) -> None:
         self.cpu_generation = 0
@@ -79,6 +90,14 @@ class FakeSession:
     def __init__(self, cores: list[int]) -> None:
         self.hole = FakeHole(cores)
         self.machine = FakeMachine(cores)
+        self._coverage: tuple[tuple[int, int], dict[int, CoreCoverage]] | None = None
+
+    def core_coverage(self) -> dict[int, CoreCoverage]:
+        """As ``Session.core_coverage()``: the same dict until the hole or the CPUs change."""
+        key = (self.hole.generation, self.machine.cpu_generation)
+        if self._coverage is None or self._coverage[0] != key:
+            self._coverage = (key, core_coverage(self.hole, self.machine))  # type: ignore[arg-type]
+        return self._coverage[1]
 
 
 class TreeApp(App[None]):
@@ -183,6 +202,24 @@ def test_only_changed_cores_are_touched_and_redrawn() -> None:
     with_tree(check)
 
 
+def test_equal_properties_in_new_dicts_touch_nothing() -> None:
+    """A new decode of the same node bytes (the strings block moved) redraws no core."""
+
+    async def check(tree: CpusTree, pilot) -> None:
+        session = FakeSession([0, 1, 2])
+        tree.sync(session)
+        session.hole.nodes = [node(c) for c in (0, 1, 2)]  # equal, not the same dicts
+        session.hole.generation += 1
+        assert tree.sync(session)
+        assert tree.touched == 0
+        assert all(tree.entry(2 * c).props is session.hole.nodes[c][1] for c in range(3))
+        session.machine.set([0, 1, 2], offline=(2, 3))
+        tree.sync(session)
+        assert tree.touched == 1
+
+    with_tree(check)
+
+
 def test_incremental_lines_equal_a_fresh_tree() -> None:
     """Adds, removals and offlining in any order end as a tree built from scratch."""
     steps = [
@@ -206,8 +243,12 @@ def test_incremental_lines_equal_a_fresh_tree() -> None:
             fresh.sync(session)
             assert tree._lines == fresh._lines
             assert tree.entries == fresh.entries
-            expected = core_entries(fdt_cores(session.hole.cpu_nodes()), session.machine)
-            assert {e.first_thread: e for e in tree.entries} == expected
+            coverage = session.core_coverage()
+            assert [e.first_thread for e in tree.entries] == sorted(coverage)
+            props = dict(session.hole.cpu_nodes())
+            for entry in tree.entries:
+                assert entry.coverage == coverage[entry.first_thread]
+                assert entry.props == (props[entry.name] if entry.status != "missing" else None)
 
     with_tree(check)
 
@@ -279,6 +320,25 @@ def test_real_session_udev_reload_window() -> None:
         assert "MISSING: @58" in text(tree, 0)
         last = tree.line_count - 1
         assert text(tree, last).startswith("└── ▶ ✗ PowerPC,POWER9@58 MISSING")
+
+    with_tree(check, size=(70, 20))
+
+
+def test_statuses_are_the_engines_core_coverage() -> None:
+    """The tree marks cores as ``Session.core_coverage()`` does, names and threads too."""
+    session = Session(load_scenario(DEFAULT), "udev-reload")
+    session.advance_to(5.9)
+    coverage = session.core_coverage()
+    assert coverage[0x58].status == "missing"
+
+    async def check(tree: CpusTree, pilot) -> None:
+        tree.sync(session)
+        await pilot.pause()
+        assert {e.first_thread: e.status for e in tree.entries} == {
+            f: c.status for f, c in coverage.items()
+        }
+        assert all(tree.entry(f).coverage is c for f, c in coverage.items())
+        assert tree.sync(session) is False  # the same coverage dict: nothing to do
 
     with_tree(check, size=(70, 20))
 

@@ -1,18 +1,21 @@
 """The /cpus tree's data, no Textual: core entries and the text of their lines.
 
-Core nodes are decoded from the bytes in the FDT hole (``FdtHole.cpu_nodes()``)
-and set against the machine: an online core the hole lacks is a panic that
-gets no dump. Lines are lists of (text, style) pieces; the widget turns them
-into strips only for the rows it shows.
+Which cores the hole covers (online, MISSING: a panic there gets no dump, or in
+the FDT but offline) is the engine's ``Session.core_coverage()``; only the
+property values of a core node come from the hole (``FdtHole.cpu_nodes()``).
+Lines are lists of (text, style) pieces; the widget turns them into strips only
+for the rows it shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
 
 from rich.style import Style
+
+from engine.cpu_coverage import CoreCoverage
 
 SERVERS = "ibm,ppc-interrupt-server#s"
 FIRST_PROPS = {
@@ -26,7 +29,7 @@ MAX_BYTES = 16
 HEADER = -1  # the first-thread key of the /cpus line, before every core
 
 Piece = tuple[str, Style]
-Props = tuple[tuple[str, bytes], ...]
+NO_PROPS: Mapping[str, bytes] = MappingProxyType({})  # an FDT core whose node was not found
 _styles: dict[str, Style] = {}
 
 
@@ -40,19 +43,30 @@ def style(spec: str) -> Style:
 
 @dataclass(frozen=True, slots=True)
 class CoreEntry:
-    """One core of the tree: a core node in the FDT, or an online core missing from it."""
+    """One core of the tree: the engine's coverage of it, and its node's properties."""
 
-    first_thread: int
-    name: str
-    props: Props | None  # None: not in the FDT
-    threads: tuple[int, ...]
-    online: frozenset[int]  # which of ``threads`` the machine has online
+    coverage: CoreCoverage  # from ``Session.core_coverage()``: status, name, threads, online
+    props: Mapping[str, bytes] | None  # from ``FdtHole.cpu_nodes()``; None: not in the FDT
+
+    @property
+    def first_thread(self) -> int:
+        return self.coverage.first_thread
+
+    @property
+    def name(self) -> str:
+        return self.coverage.name
+
+    @property
+    def threads(self) -> tuple[int, ...]:
+        return self.coverage.threads
+
+    @property
+    def online(self) -> frozenset[int]:
+        return self.coverage.online
 
     @property
     def status(self) -> str:
-        if self.props is None:
-            return "missing"
-        return "online" if self.online else "offline"
+        return self.coverage.status
 
     @property
     def child_count(self) -> int:
@@ -85,121 +99,53 @@ def decode_prop(value: bytes) -> str:
     return f"[{shown}{more}]"
 
 
-def fdt_cores(nodes: Iterable[tuple[str, dict[str, bytes]]]) -> dict[int, tuple[str, Props]]:
-    """Decoded /cpus nodes by first thread (``reg``, else the unit address)."""
-    cores = {}
-    for name, props in nodes:
-        reg = props.get("reg", b"")
-        first = (
-            int.from_bytes(reg[:4], "big")
-            if len(reg) >= 4
-            else int(name.rpartition("@")[2] or "0", 16)
-        )
-        cores[first] = (name, tuple(sorted(props.items())))  # order carries no meaning
-    return cores
+def node_props(nodes: Iterable[tuple[str, Mapping[str, bytes]]]) -> dict[str, Mapping[str, bytes]]:
+    """``FdtHole.cpu_nodes()`` by node name, for ``core_changes()``."""
+    return dict(nodes)
 
 
-def core_entries(
-    fdt: dict[int, tuple[str, Props]],
-    machine: Any,
-    *,
-    cores: Iterable[int] | None = None,
-    prefix: str | None = None,
-) -> dict[int, CoreEntry]:
-    """Every core node of the hole, and every online core of ``machine`` the hole lacks
-    (of ``cores`` only, when given: all present cores by default)."""
-    online = machine.online_threads
-    entries: dict[int, CoreEntry] = {}
-    if prefix is None:
-        prefix = (
-            next(iter(fdt.values()))[0].split("@")[0] if fdt else f"PowerPC,{machine.cpu_model}"
-        )
-    for first, (name, props) in fdt.items():
-        threads = _threads_of(props) or (first,)
-        entries[first] = CoreEntry(first, name, props, threads, online.intersection(threads))
-    for core in machine.present_cores if cores is None else cores:
-        first = machine.first_thread(core)
-        if first in entries:
-            continue
-        threads = tuple(machine.threads_of(core))
-        up = online.intersection(threads)
-        if up:
-            entries[first] = CoreEntry(first, f"{prefix}@{first:x}", None, threads, up)
-    return entries
+def core_changes(
+    entries: Mapping[int, CoreEntry],
+    coverage: Mapping[int, CoreCoverage],
+    props: Mapping[str, Mapping[str, bytes]],
+) -> tuple[dict[int, CoreEntry | None], dict[int, CoreEntry]]:
+    """The cores whose entry in ``entries`` no longer matches ``coverage`` (the engine's
+    ``Session.core_coverage()``) and ``props`` (``node_props()``): their new entry, or
+    None for a core the coverage no longer has; then the entries that only hold new but
+    equal properties (to keep in place of the old ones, nothing to redraw).
 
-
-class CoreTable:
-    """``core_entries()`` kept up to date incrementally: only cores whose node bytes
-    changed (the hole hands out the same decoded dict for unchanged bytes) or whose
-    threads went on- or offline are looked at again."""
-
-    def __init__(self) -> None:
-        self.entries: dict[int, CoreEntry] = {}
-        self._fdt: dict[int, tuple[str, Props]] = {}
-        self._decoded: dict[int, tuple[dict[str, bytes], int, str, Props]] = {}  # by id()
-        self._online: frozenset[int] = frozenset()
-        self._present: frozenset[int] = frozenset()
-
-    def update(self, nodes: list[tuple[str, dict[str, bytes]]] | None, machine: Any) -> set[int]:
-        """New hole nodes (None: the hole did not change) and machine; the cores that changed."""
-        candidates: set[int] = set()
-        if nodes is not None:
-            fdt: dict[int, tuple[str, Props]] = {}
-            decoded: dict[int, tuple[dict[str, bytes], int, str, Props]] = {}
-            for name, props in nodes:
-                known = self._decoded.get(id(props))
-                if known is None or known[0] is not props:
-                    ((first, (_, items)),) = fdt_cores([(name, props)]).items()
-                    known = (props, first, name, items)
-                decoded[id(props)] = known
-                fdt[known[1]] = (name, known[3])
-            candidates.update(f for f in fdt.keys() ^ self._fdt.keys())
-            candidates.update(f for f in fdt.keys() & self._fdt.keys() if fdt[f] != self._fdt[f])
-            self._fdt, self._decoded = fdt, decoded
-        smt = machine.smt
-        online = machine.online_threads
-        candidates.update(t - t % smt for t in online ^ self._online)
-        present = frozenset(machine.present_cores)
-        candidates.update(machine.first_thread(c) for c in present ^ self._present)
-        self._online, self._present = online, present
-        if not candidates:
-            return candidates
-        wanted = core_entries(
-            {f: self._fdt[f] for f in candidates if f in self._fdt},
-            machine,
-            cores=[c for c in present if machine.first_thread(c) in candidates],
-            prefix=self._prefix(machine),
-        )
-        changed = set()
-        for first in candidates:
-            entry = wanted.get(first)
-            if entry != self.entries.get(first):
-                changed.add(first)
-                if entry is None:
-                    del self.entries[first]
-                else:
-                    self.entries[first] = entry
-        return changed
-
-    def _prefix(self, machine: Any) -> str:
-        if self._fdt:
-            return next(iter(self._fdt.values()))[0].split("@")[0]
-        return f"PowerPC,{machine.cpu_model}"
-
-
-def _threads_of(props: Props) -> tuple[int, ...]:
-    for name, value in props:
-        if name == SERVERS:
-            return tuple(u32_cells(value))
-    return ()
+    A core is unchanged when its coverage is equal and its node's properties are the
+    same dict: the hole hands out the same decoded dict while a node's bytes and the
+    strings block stay the same. A new dict (the strings block changed, another
+    session) is compared by value once, then kept.
+    """
+    changes: dict[int, CoreEntry | None] = {}
+    rebased: dict[int, CoreEntry] = {}
+    props_of = props.get
+    added = 0
+    for first, cov in coverage.items():
+        node = props_of(cov.name, NO_PROPS) if cov.in_fdt else None
+        old = entries.get(first)
+        if old is None:
+            added += 1
+        elif old.coverage is cov or old.coverage == cov:
+            if old.props is node:
+                continue
+            if old.props == node:
+                rebased[first] = CoreEntry(cov, node)
+                continue
+        changes[first] = CoreEntry(cov, node)
+    if len(entries) + added > len(coverage):  # some cores are gone
+        changes.update((first, None) for first in entries.keys() - coverage.keys())
+    return changes, rebased
 
 
 # ---- the text of each line ------------------------------------------------------------------
 def header_pieces(entries: dict[int, CoreEntry], order: list[int]) -> list[Piece]:
     """``/cpus  N core nodes  MISSING: @58, ...``."""
-    n_fdt = sum(1 for e in entries.values() if e.props is not None)
+    n_fdt = sum(1 for e in entries.values() if e.coverage.in_fdt)
     pieces = [("/cpus", style("bold")), (f"  {n_fdt} core nodes", style(""))]
-    missing = [entries[f] for f in order if entries[f].props is None]
+    missing = [entries[f] for f in order if entries[f].status == "missing"]
     if missing:
         names = ", ".join(e.name.rpartition("@")[2] for e in missing[:3])
         more = "…" if len(missing) > 3 else ""
@@ -231,8 +177,9 @@ def core_pieces(entry: CoreEntry) -> list[Piece]:
 def threads_pieces(entry: CoreEntry) -> list[Piece]:
     """``threads 88✓ 89✓ ...``: each thread's state (✗ when the node is missing)."""
     pieces = [("threads ", style("bold"))]
+    missing = entry.status == "missing"
     for t in entry.threads:
-        if entry.props is None:
+        if missing:
             pieces.append((f"{t}✗ ", style("bold red")))
         elif t in entry.online:
             pieces.append((f"{t}✓ ", style("green")))
@@ -243,7 +190,9 @@ def threads_pieces(entry: CoreEntry) -> list[Piece]:
 
 def sorted_props(entry: CoreEntry) -> list[tuple[str, bytes]]:
     """Properties in reading order: reg, interrupt servers, device_type, ..., then by name."""
-    return sorted(entry.props or (), key=lambda p: (FIRST_PROPS.get(p[0], len(FIRST_PROPS)), p[0]))
+    return sorted(
+        (entry.props or {}).items(), key=lambda p: (FIRST_PROPS.get(p[0], len(FIRST_PROPS)), p[0])
+    )
 
 
 def prop_pieces(name: str, value: bytes) -> list[Piece]:

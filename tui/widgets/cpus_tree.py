@@ -1,10 +1,10 @@
-"""The live /cpus tree, decoded from the bytes in the FDT hole and marked against the machine.
+"""The live /cpus tree: the engine's core coverage, with node properties from the FDT hole.
 
 A Line-API ``ScrollView``: the tree is a sorted list of line keys ``(first
 thread, line in the core's block)``, ``(-1, 0)`` being the ``/cpus`` line.
-``sync()`` does nothing unless ``FdtHole.generation`` or the machine's
-``cpu_generation`` moved, and then replaces only the lines of the cores whose
-entry changed (``touched`` counts them). Strips are built when a row is
+``sync()`` does nothing while ``Session.core_coverage()`` hands out the same
+dict, and then replaces only the lines of the cores whose coverage or node
+properties changed (``touched`` counts them). Strips are built when a row is
 shown, from a per-line cache, so properties are decoded only when their core
 is expanded and on screen.
 """
@@ -26,11 +26,12 @@ from textual.strip import Strip
 from tui.cpus_lines import (
     HEADER,
     CoreEntry,
-    CoreTable,
     Piece,
     child_pieces,
+    core_changes,
     core_pieces,
     header_pieces,
+    node_props,
     plain,
 )
 
@@ -83,10 +84,9 @@ class CpusTree(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._key: tuple[Any, ...] | None = None
-        self._hole_generation: int | None = None
-        self._table = CoreTable()  # the entries as the session has them
-        self._recheck: set[int] = set()
+        self._coverage: Any = None  # the session's core_coverage() dict last read
+        self._hole_nodes: Any = None  # the hole's cpu_nodes() list last read
+        self._node_props: dict[str, Any] = {}  # its node properties by node name
         self._entries: dict[int, CoreEntry] = {}
         self._order: list[int] = []  # first threads, sorted: the cores' order on screen
         self._lines: list[Key] = [HEADER_KEY]
@@ -102,25 +102,21 @@ class CpusTree(ScrollView, can_focus=True):
     # ---- data in -------------------------------------------------------------------------
     def sync(self, session: Any) -> bool:
         """Bring the tree up to date with the session; False when nothing changed."""
-        hole, machine = session.hole, session.machine
-        key = (hole.generation, machine.cpu_generation)
-        if key == self._key:
+        coverage = session.core_coverage()
+        if coverage is self._coverage:
             return False
-        self._key = key
-        nodes = None
-        if hole.generation != self._hole_generation:
-            self._hole_generation = hole.generation
-            nodes = hole.cpu_nodes()
-        changed = self._table.update(nodes, machine) | self._recheck
-        self._recheck = set()
+        self._coverage = coverage
+        nodes = session.hole.cpu_nodes()
+        if nodes is not self._hole_nodes:
+            self._hole_nodes, self._node_props = nodes, node_props(nodes)
+        changes, rebased = core_changes(self._entries, coverage, self._node_props)
+        self._entries.update(rebased)  # equal properties, new dicts: the lines stay
         old_last = self._order[-1] if self._order else None
         first_changed = len(self._lines)
         dirty: list[tuple[int, int]] = []  # (first line, count) redrawn in place
         self.touched = 0
-        for first in sorted(changed):
-            entry, old = self._table.entries.get(first), self._entries.get(first)
-            if entry == old:
-                continue
+        for first in sorted(changes):
+            entry, old = changes[first], self._entries.get(first)
             self.touched += 1
             self._children.pop(first, None)
             start, end = self._block(first)
@@ -153,10 +149,9 @@ class CpusTree(ScrollView, can_focus=True):
 
     def reset(self) -> None:
         """Another session: compare its state afresh (the lines stay until they differ)."""
-        self._key = None
-        self._hole_generation = None
-        self._table = CoreTable()
-        self._recheck = set(self._entries)  # cores the fresh table may never mention
+        self._coverage = None
+        self._hole_nodes = None
+        self._node_props = {}
 
     def _block(self, first: int) -> tuple[int, int]:
         """Line indexes [start, end) of a core's block (empty at its place when absent)."""
