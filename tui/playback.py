@@ -4,7 +4,8 @@ The frame timer calls ``Playback.frame_step_s()``; tests never start the
 timer and call the screen's ``advance_frames()`` instead, so nothing depends on
 wall time. An injected ``clock`` (seconds, monotonic) makes playback live: a
 late frame catches up instead of slowing the simulation, and the engine gets a
-wall-clock budget of ``BUDGET_SHARE`` of a frame, so frames keep coming when
+wall-clock budget of at most ``BUDGET_SHARE`` of a frame (less while frames run
+late, down to ``MIN_BUDGET_SHARE``), so frames keep coming when
 the engine is slower than the speed asked for. Without a clock each frame is
 exactly ``1 / fps`` of wall time and the engine always reaches its target.
 """
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 SPEEDS: tuple[float, ...] = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 FPS = 30
 MAX_CATCH_UP_FRAMES = 4
-BUDGET_SHARE = 0.4  # of a frame, for the engine; the rest is for drawing
+BUDGET_SHARE = 0.4  # of a frame, for the engine at most; the rest is for drawing
+MIN_BUDGET_SHARE = 0.15  # when drawing alone overruns the frame, the engine still moves
 ON_TIME_FRAMES = 15  # frames on time before the header stops showing the engine's rate
 RATE_SMOOTHING = 0.2
 
@@ -34,6 +36,7 @@ class Playback:
     _last_wall_s: float | None = field(default=None, repr=False)
     _last_dt_s: float = field(default=0.0, repr=False)
     _on_time: int = field(default=0, repr=False)
+    _budget_share: float = field(default=BUDGET_SHARE, repr=False)
 
     @property
     def frame_dt_s(self) -> float:
@@ -42,7 +45,7 @@ class Playback:
     @property
     def budget_s(self) -> float | None:
         """Wall seconds the engine may take per frame; None (no limit) without a clock."""
-        return None if self.clock is None else BUDGET_SHARE * self.frame_dt_s
+        return None if self.clock is None else self._budget_share * self.frame_dt_s
 
     def faster(self) -> float:
         self.speed = next((s for s in SPEEDS if s > self.speed), SPEEDS[-1])
@@ -66,7 +69,11 @@ class Playback:
         if self.clock is not None:
             now = self.clock()
             if self._last_wall_s is not None:
-                dt = min(max(now - self._last_wall_s, 0.0), MAX_CATCH_UP_FRAMES * self.frame_dt_s)
+                took = now - self._last_wall_s
+                # a late frame gives the engine less of the next one, an early one more
+                share = self._budget_share * (0.8 if took > 1.05 * self.frame_dt_s else 1.1)
+                self._budget_share = min(BUDGET_SHARE, max(MIN_BUDGET_SHARE, share))
+                dt = min(max(took, 0.0), MAX_CATCH_UP_FRAMES * self.frame_dt_s)
             self._last_wall_s = now
         self._last_dt_s = dt
         return self.speed * dt
