@@ -22,6 +22,8 @@ from tui.widgets.session_pane import SessionPane
 
 METRICS_EVERY_FRAMES = 8  # ~4 metrics refreshes per second at 30 frames/s
 CHART_EVERY_FRAMES = 16  # ~2 exposure chart redraws per second (plotext: ~30 ms each)
+FAST_SPEED = 100  # from this speed on the chart is redrawn once a second: every frame is busy
+CHART_EVERY_FRAMES_FAST = 32
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
 
 
@@ -122,10 +124,13 @@ class MainScreen(Screen[None]):
             self.frames += 1
             if self.runs.finished:
                 self.playback.playing = False
+            chart_every = (
+                CHART_EVERY_FRAMES_FAST if self.playback.speed >= FAST_SPEED else CHART_EVERY_FRAMES
+            )
             self._sync(  # metrics and chart never on the same frame
                 stats=self.runs.finished,
                 metrics=self.frames % METRICS_EVERY_FRAMES == 0,
-                chart=self.frames % CHART_EVERY_FRAMES == METRICS_EVERY_FRAMES // 2,
+                chart=self.frames % chart_every == METRICS_EVERY_FRAMES // 2,
                 follow=True,
             )
 

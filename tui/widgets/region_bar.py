@@ -7,6 +7,9 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from tui import fmt
@@ -100,7 +103,13 @@ def bar_cells(view: RegionView, width: int) -> list[tuple[str, str | Style]]:
 
 
 class RegionBar(Widget):
-    """The crash region panel; redraws only when its ``RegionView`` changes."""
+    """The crash region panel; redraws only when its ``RegionView`` changes.
+
+    ``render()`` is the whole panel; it is drawn line by line (``render_line``), each
+    line's strip cached while its text is unchanged, and a new view refreshes only
+    the lines whose text changed (at high speeds the fill changes every frame, the
+    legend almost never).
+    """
 
     DEFAULT_CSS = """
     RegionBar { height: auto; min-height: 4; padding: 0 1; }
@@ -109,21 +118,71 @@ class RegionBar(Widget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.region_view: RegionView | None = None
+        self._texts_key: tuple[object, ...] | None = None
+        self._texts: list[Text] = []
+        self._strips: dict[int, tuple[Text, int, Strip]] = {}  # y -> (line, width, strip)
+        self._bar: tuple[object, list[Text]] = (None, [])  # the bar and its ends line
+        self._legend_cache: tuple[object, list[Text]] = (None, [])
 
     def show(self, view: RegionView) -> None:
         """Redraw on change; lay out again only when the legend (hence the height) changes."""
         old = self.region_view
         if view == old:
             return
+        if old is None or _shape(old) != _shape(view) or not self.content_region.width:
+            self.region_view = view
+            self.refresh(layout=True)
+            return
+        before = self._line_texts()
         self.region_view = view
-        self.refresh(layout=old is None or _shape(old) != _shape(view))
+        after = self._line_texts()
+        if len(after) != len(before):
+            self.refresh(layout=True)
+            return
+        width = self.content_region.width
+        for y, (was, now) in enumerate(zip(before, after, strict=True)):
+            if was != now:
+                self.refresh(Region(0, y, width, 1))
+
+    def _line_texts(self) -> list[Text]:
+        """The panel's lines (``render()`` joins them), rebuilt when the view changes."""
+        key = (self.region_view, self.content_region.width, self.has_class("-compact"))
+        if key != self._texts_key:
+            self._texts_key = key
+            self._texts = self._build_lines(*key)
+        return self._texts
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of ``render()``, drawn alone: the same strip, built only on change."""
+        texts = self._line_texts()
+        width = self.size.width
+        if self.text_selection is not None or y >= len(texts):  # as Widget draws it
+            self._render_content()
+            lines = self._render_cache.lines
+            return lines[y] if y < len(lines) else Strip.blank(width, self.visual_style.rich_style)
+        self._dirty_regions.clear()
+        line = texts[y]
+        cached = self._strips.get(y)
+        if cached is not None and cached[1] == width and cached[0] == line:
+            return cached[2]
+        visual = visualize(self, line, markup=self._render_markup)
+        strip = Visual.to_strips(self, visual, width, 1, self.visual_style)[0]
+        self._strips[y] = (line, width, strip)
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()  # theme or class change: the styles the strips carry
+        super().notify_style_update()
 
     def render(self) -> Text:
-        view = self.region_view
-        text = Text(no_wrap=True, overflow="ellipsis")
+        if self.region_view is None:
+            return _line()
+        return Text("\n", no_wrap=True, overflow="ellipsis").join(self._line_texts())
+
+    def _build_lines(self, view: RegionView | None, width: int, compact: bool) -> list[Text]:
         if view is None:
-            return text
-        width = max(self.content_region.width, 10)
+            return []
+        width = max(width, 10)
         image = {
             "loaded": ("image LOADED", "bold green"),
             "unloaded": ("image UNLOADED: a panic now takes no dump", "bold white on red"),
@@ -132,32 +191,43 @@ class RegionBar(Widget):
                 "bold white on red",
             ),
         }[view.image]
-        text.append(image[0], style=image[1])
+        state = _line()
+        state.append(image[0], style=image[1])
         if view.lock_holder:
-            text.append(f"  kexec lock: {view.lock_holder}", style="bold yellow")
+            state.append(f"  kexec lock: {view.lock_holder}", style="bold yellow")
         busy = [s.name for s in view.segments if s.busy]
         if busy:
-            text.append("  copying: " + ", ".join(busy), style=BUSY_STYLE)
-        text.append("\n")
-        for run, style in _runs(bar_cells(view, width)):
-            text.append(run, style=style)
-        left = fmt.addr(view.base)
-        right = f"{fmt.addr(view.base + view.size_bytes)} ({fmt.size(view.size_bytes)})"
-        text.append("\n" + left + " " * max(width - len(left) - len(right), 1) + right, style="dim")
-        if self.has_class("-compact"):  # small terminal: bar, ends and fill only
-            text.append("\n")
-            text.append_text(self._hole_line(view))
-            return text
-        entries = [self._legend(seg) for seg in view.segments]
+            state.append("  copying: " + ", ".join(busy), style=BUSY_STYLE)
+        bar_key = (view.segments, view.image, view.base, view.size_bytes, width)
+        if self._bar[0] != bar_key:
+            bar = _line()
+            for run, style in _runs(bar_cells(view, width)):
+                bar.append(run, style=style)
+            left = fmt.addr(view.base)
+            right = f"{fmt.addr(view.base + view.size_bytes)} ({fmt.size(view.size_bytes)})"
+            gap = " " * max(width - len(left) - len(right), 1)
+            ends = _line().append(left + gap + right, style="dim")
+            self._bar = (bar_key, [bar, ends])
+        lines = [state, *self._bar[1]]
+        if not compact:  # small terminal: bar, ends and fill only
+            lines.extend(self._legend_lines(view.segments, width))
+        lines.append(_line().append_text(self._hole_line(view)))
+        return lines
+
+    def _legend_lines(self, segments: tuple[SegmentView, ...], width: int) -> list[Text]:
+        if self._legend_cache[0] == (segments, width):
+            return self._legend_cache[1]
+        entries = [self._legend(seg) for seg in segments]
         col_w = max((e.cell_len for e in entries), default=0) + 2
         per_line = max(width // col_w, 1) if col_w else 1
+        lines: list[Text] = []
         for i, entry in enumerate(entries):
-            text.append("\n" if i % per_line == 0 else "")
+            if i % per_line == 0:
+                lines.append(_line())
             entry.pad_right(col_w - entry.cell_len if i % per_line != per_line - 1 else 0)
-            text.append_text(entry)
-        text.append("\n")
-        text.append_text(self._hole_line(view))
-        return text
+            lines[-1].append_text(entry)
+        self._legend_cache = ((segments, width), lines)
+        return lines
 
     @staticmethod
     def _legend(seg: SegmentView) -> Text:
@@ -178,6 +248,10 @@ class RegionBar(Widget):
         if view.hole_stale:
             line.append("  STALE (no space)", style="bold white on red")
         return line
+
+
+def _line() -> Text:
+    return Text(no_wrap=True, overflow="ellipsis")
 
 
 def _shape(view: RegionView) -> tuple[object, ...]:

@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.visual import visualize
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -98,19 +99,22 @@ class StatsPanel(Vertical):
         self.metrics: Mapping[str, Any] = {}
         self.series: list[tuple[float, float]] = [(0.0, 0.0)]
         self.duration_s = 1.0
-        self._metrics_shape: tuple[int, ...] = ()
+        self._metrics_lines: tuple[int, int] | None = None  # (width, lines) last laid out
 
     def compose(self) -> ComposeResult:
         yield Static(id="metrics")
         yield PlotextPlot(id="exposure")
 
     def show_metrics(self, metrics: Mapping[str, Any]) -> None:
-        """Redraw the metrics line; a layout only when its wrapping may change."""
+        """Redraw the metrics line; a layout only when it wraps to another number of lines
+        (a layout reflows the whole screen)."""
         self.metrics = metrics
-        text = metric_text(metrics)
-        shape = tuple(len(word) for word in text.plain.split(" "))
-        self.query_one("#metrics", Static).update(text, layout=shape != self._metrics_shape)
-        self._metrics_shape = shape
+        static = self.query_one("#metrics", Static)
+        visual = visualize(static, metric_text(metrics))
+        width = static.content_region.width
+        lines = (width, visual.get_height(static.styles, width)) if width > 0 else None
+        static.update(visual, layout=lines is None or lines != self._metrics_lines)
+        self._metrics_lines = lines
 
     def show_chart(self, series: Sequence[tuple[float, float]], duration_s: float) -> None:
         """Redraw the chart of ``Session.exposure_series()``."""
