@@ -20,6 +20,7 @@ FPS = 30
 MAX_CATCH_UP_FRAMES = 4
 BUDGET_SHARE = 0.4  # of a frame, for the engine at most; the rest is for drawing
 MIN_BUDGET_SHARE = 0.15  # when drawing alone overruns the frame, the engine still moves
+FRAME_GOAL = 0.9  # of a frame period: a late frame is one over this, leaving room for spikes
 ON_TIME_FRAMES = 15  # frames on time before the header stops showing the engine's rate
 RATE_SMOOTHING = 0.2
 
@@ -71,7 +72,7 @@ class Playback:
             if self._last_wall_s is not None:
                 took = now - self._last_wall_s
                 # a late frame gives the engine less of the next one, an early one more
-                share = self._budget_share * (0.8 if took > 1.05 * self.frame_dt_s else 1.1)
+                share = self._budget_share * (0.8 if took > FRAME_GOAL * self.frame_dt_s else 1.1)
                 self._budget_share = min(BUDGET_SHARE, max(MIN_BUDGET_SHARE, share))
                 dt = min(max(took, 0.0), MAX_CATCH_UP_FRAMES * self.frame_dt_s)
             self._last_wall_s = now
