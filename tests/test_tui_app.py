@@ -408,3 +408,22 @@ def test_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
         assert "image UNLOADED" in screen_text(app)
 
     drive(app, body)
+
+
+def test_region_bar_lines_drawn_one_by_one_equal_the_whole_panel_after_each_frame() -> None:
+    app = make_app(DEFAULT, "fdt-hole", speed=100)
+
+    async def body(pilot, screen: MainScreen) -> None:
+        bar = screen.panes[0].region_bar
+        fills = set()
+        screen.playback.playing = True
+        for _ in range(40):  # 100 x 1/30 s a frame: 13 s, through the first core adds
+            screen.advance_frames(1)
+            await pilot.pause()
+            whole = bar.render().plain.split("\n")
+            drawn = [bar.render_line(y).text.rstrip() for y in range(len(whole))]
+            assert drawn == [line.rstrip() for line in whole]
+            fills.add(next(line for line in whole if "FDT fill" in line))
+        assert len(fills) > 1  # the fill line did change on the way
+
+    drive(app, body)
