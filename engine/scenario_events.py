@@ -27,8 +27,8 @@ from engine.scenario_reader import (
 )
 from engine.units import format_size, parse_duration
 
-_STORM = ("at", "action", "cores", "size", "blocks", "every", "jitter")
-_CHURN = ("start", "end", "rate", "cpu_fraction", "add_fraction")
+STORM_KEYS = ("at", "action", "cores", "size", "blocks", "every", "jitter")
+CHURN_KEYS = ("start", "end", "rate", "cpu_fraction", "add_fraction")
 
 
 def _array(r: Reader, data: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
@@ -54,7 +54,7 @@ def read_storms(
     phases = []
     block = machine.memory_block_bytes
     for i, (w, raw) in enumerate(_array(r, data, "storm")):
-        t = r.table(raw, w, _STORM)
+        t = r.table(raw, w, STORM_KEYS)
         at = r.get(t, w, "at", parse_duration)
         action = r.get(t, w, "action", to_choice(ACTIONS))
         count = None
@@ -111,7 +111,7 @@ def read_storms(
 def read_churn(r: Reader, data: dict[str, Any], duration: float | None) -> tuple[ChurnSpec, ...]:
     out = []
     for i, (w, raw) in enumerate(_array(r, data, "churn")):
-        t = r.table(raw, w, _CHURN)
+        t = r.table(raw, w, CHURN_KEYS)
         start = r.get(t, w, "start", parse_duration, 0.0)
         end = r.get(t, w, "end", parse_duration, duration)
         rate = r.get(t, w, "rate", to_rate)

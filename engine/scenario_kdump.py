@@ -27,7 +27,7 @@ from engine.scenario_reader import (
 )
 from engine.units import Duration, parse_distribution, parse_duration, parse_size
 
-_KDUMP = (
+KDUMP_KEYS = (
     "crashkernel",
     "crash_base",
     "syscall",
@@ -46,7 +46,7 @@ _KDUMP = (
 
 def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSpec:
     w = "kdump"
-    k = r.table(data.get(w), w, _KDUMP)
+    k = r.table(data.get(w), w, KDUMP_KEYS)
     crashkernel = r.get(k, w, "crashkernel", to_positive_size, 512 * MIB)
     base = r.get(k, w, "crash_base", parse_size, None)
     kernel = r.get(k, w, "kernel", to_positive_size, 40 * MIB)

@@ -29,7 +29,7 @@ from engine.scenario_reader import (
 )
 from engine.units import format_size, parse_duration
 
-_MACHINE = (
+MACHINE_KEYS = (
     "cpu_model",
     "smt",
     "cores_present",
@@ -47,7 +47,7 @@ _FROM_DTB = ("cpu_model", "smt", "cores_present", "cores_possible", "memory")
 
 def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
     w = "machine"
-    m = r.table(data.get(w), w, _MACHINE)
+    m = r.table(data.get(w), w, MACHINE_KEYS)
     if w not in data:
         r.error(w, "required table [machine] is missing")
     from_dtb = r.get(m, w, "from_dtb", to_str, None)

@@ -10,41 +10,20 @@ from hypothesis import strategies as st
 
 from engine.errors import InputError
 from engine.scenario import STRATEGIES, parse_scenario
+from engine.scenario_events import CHURN_KEYS, STORM_KEYS
+from engine.scenario_kdump import KDUMP_KEYS
+from engine.scenario_machine import MACHINE_KEYS
 from engine.session import Session
 
+SUBTABLES = ("from_dtb", "reload", "throttler", "kernel_update")  # need a table or a file
 TABLES = {
     "scenario": ["name", "seed", "duration", "description"],
-    "machine": [
-        "cpu_model",
-        "smt",
-        "cores_present",
-        "cores_possible",
-        "memory",
-        "memory_block",
-        "memory_max",
-        "lpar",
-        "rma",
-        "thread_online",
-    ],
-    "kdump": [
-        "crashkernel",
-        "crash_base",
-        "syscall",
-        "kernel",
-        "initrd",
-        "purgatory",
-        "fdt_hole",
-        "bootargs",
-        "copy_bandwidth",
-        "udev_latency",
-    ],
+    "machine": [k for k in MACHINE_KEYS if k not in SUBTABLES],
+    "kdump": [k for k in KDUMP_KEYS if k not in SUBTABLES],
     "crash": ["monte_carlo"],
     "compare": ["strategies"],
 }
-ARRAYS = {
-    "storm": ["at", "action", "cores", "size", "blocks", "every", "jitter"],
-    "churn": ["start", "end", "rate", "cpu_fraction", "add_fraction"],
-}
+ARRAYS = {"storm": list(STORM_KEYS), "churn": list(CHURN_KEYS)}
 
 scalars = st.one_of(
     st.integers(-(2**70), 2**70),
