@@ -119,6 +119,18 @@ BASE_STORMS = [
 ]
 
 
+def render(tables: dict[str, dict[str, str]], storms: list[dict[str, str]]) -> str:
+    """TOML text from tables of already-TOML values, then the [[storm]] entries."""
+    lines = []
+    for table, kv in tables.items():
+        lines.append(f"[{table}]")
+        lines.extend(f"{k} = {v}" for k, v in kv.items())
+    for storm in storms:
+        lines.append("[[storm]]")
+        lines.extend(f"{k} = {v}" for k, v in storm.items())
+    return "\n".join(lines) + "\n"
+
+
 @st.composite
 def mutated_scenarios(draw) -> str:
     tables = {t: dict(kv) for t, kv in BASE.items()}
@@ -131,14 +143,7 @@ def mutated_scenarios(draw) -> str:
         else:
             storm = draw(st.sampled_from(storms))
             storm[draw(st.sampled_from(ARRAYS["storm"]))] = toml_value(draw(values))
-    lines = []
-    for table, kv in tables.items():
-        lines.append(f"[{table}]")
-        lines.extend(f"{k} = {v}" for k, v in kv.items())
-    for storm in storms:
-        lines.append("[[storm]]")
-        lines.extend(f"{k} = {v}" for k, v in storm.items())
-    return "\n".join(lines) + "\n"
+    return render(tables, storms)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -182,14 +187,7 @@ def plausible_scenarios(draw) -> str:
             storm[key] = value
         else:
             tables[table][key] = value
-    lines = []
-    for table, kv in tables.items():
-        lines.append(f"[{table}]")
-        lines.extend(f"{k} = {v}" for k, v in kv.items())
-    for storm in storms:
-        lines.append("[[storm]]")
-        lines.extend(f"{k} = {v}" for k, v in storm.items())
-    return "\n".join(lines) + "\n"
+    return render(tables, storms)
 
 
 @settings(
