@@ -56,13 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)
+    parser.set_defaults(_commands=frozenset(subparsers.choices))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (2 for bad input or usage)."""
     parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    commands = parser.get_default("_commands")
     argv = with_default_command(sys.argv[1:] if argv is None else argv, commands)
     try:
         args = parser.parse_args(argv)

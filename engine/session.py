@@ -149,9 +149,6 @@ class Session:
         """Every readiness segment so far, the last one closed at now (a copy)."""
         return self.sim.closed_history()
 
-    def readiness_count(self) -> int:
-        return len(self.sim.history)
-
     def readiness_since(self, index: int) -> list[Readiness]:
         """Segments from ``index`` on, the last closed at now: for incremental readers."""
         history = self.sim.history

@@ -213,7 +213,7 @@ class Simulation:
         before_nodes = len(self.hole.cpu_nodes())
         result = self.hole.update_cpus(self.machine)
         self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
-        props = len(self.machine.template.props_for(0, self.machine.smt))
+        props = len(self.machine.template.prop_names)
         ops = before_nodes + len(self.machine.present_cores) * (1 + props)
         return result, ops * (self.hole.used_bytes // 2)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO
@@ -129,12 +129,3 @@ class _ReadOnly(Sequence[Record]):
 
     def __len__(self) -> int:
         return len(self._items)
-
-
-def digest_of(records: Iterable[Record]) -> str:
-    """sha256 of JSON Lines of ``records`` (same value as ``Trace.digest``)."""
-    h = hashlib.sha256()
-    for record in records:
-        h.update(record.to_json().encode())
-        h.update(b"\n")
-    return h.hexdigest()
