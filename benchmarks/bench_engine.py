@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.outcomes import monte_carlo  # noqa: E402
 from engine.rng import RandomStreams  # noqa: E402
-from engine.scenario import STRATEGIES, parse_scenario  # noqa: E402
-from engine.session import Session  # noqa: E402
+from engine.run.outcomes import monte_carlo  # noqa: E402
+from engine.run.session import Session  # noqa: E402
+from engine.scenario.load import STRATEGIES, parse_scenario  # noqa: E402
 
 W1 = """
 [scenario]

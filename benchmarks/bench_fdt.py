@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.fdt_hole import FdtHole, UpdateOutcome  # noqa: E402
-from engine.kdump_fdt import build_reference_dtb  # noqa: E402
-from engine.topology import Machine  # noqa: E402
+from engine.devicetree.fdt_hole import FdtHole, UpdateOutcome  # noqa: E402
+from engine.devicetree.kdump_fdt import build_reference_dtb  # noqa: E402
+from engine.machine.topology import Machine  # noqa: E402
 from tests.fdt_fixtures import builder_for  # noqa: E402
 
 HOLE_BYTES = 1 << 20

@@ -6,8 +6,8 @@ import argparse
 
 from cli.outputs import write_new_file
 from engine.errors import InputError
-from engine.scenario import STRATEGIES, load_scenario
-from engine.session import Session
+from engine.run.session import Session
+from engine.scenario.load import STRATEGIES, load_scenario
 
 NAME = "dtb"
 HELP = "write the kdump FDT as it stands in its segment or hole at a simulated instant"

@@ -63,7 +63,7 @@ def format_table(facts: dict[str, object]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the facts of ``args.file``; ``InputError`` propagates to main (exit 2)."""
-    from engine.inspect_dtb import inspect_dtb
+    from engine.devicetree.inspect_dtb import inspect_dtb
 
     facts = inspect_dtb(args.file, hole_bytes=args.hole)
     if args.format == "json":

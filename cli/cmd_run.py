@@ -8,8 +8,8 @@ from pathlib import Path
 
 from cli.outputs import write_new_file
 from engine.errors import InputError
-from engine.scenario import STRATEGIES, Scenario, load_scenario
-from engine.session import Session
+from engine.run.session import Session
+from engine.scenario.load import STRATEGIES, Scenario, load_scenario
 from engine.units import format_size
 
 NAME = "run"

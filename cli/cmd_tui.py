@@ -58,7 +58,7 @@ def strategies_from(args: argparse.Namespace, known: tuple[str, ...]) -> tuple[s
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.scenario import load_scenario
+    from engine.scenario.load import load_scenario
     from engine.strategies import STRATEGY_NAMES
 
     path = Path(getattr(args, "scenario", None) or DEFAULT_SCENARIO)

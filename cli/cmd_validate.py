@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from engine.rng import RandomStreams
-from engine.scenario import Scenario, check_scenario_file, load_scenario
-from engine.storm import expand_storm, uevent_count
+from engine.run.storm import expand_storm, uevent_count
+from engine.scenario.load import Scenario, check_scenario_file, load_scenario
 
 NAME = "validate"
 HELP = "check scenario files without running them; print every problem, one per line"

@@ -11,7 +11,7 @@ import subprocess
 
 import libfdt
 
-from engine.cpu_templates import cpu_nodes_in_dtb
+from engine.machine.cpu_templates import cpu_nodes_in_dtb
 
 Tree = dict[str, dict[str, bytes]]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.kdump_fdt import KdumpFdtBuilder
-from engine.topology import Machine
+from engine.devicetree.kdump_fdt import KdumpFdtBuilder
+from engine.machine.topology import Machine
 
 
 def builder_for(machine: Machine) -> KdumpFdtBuilder:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from engine.scenario import Scenario, parse_scenario
-from engine.session import Session
+from engine.run.session import Session
+from engine.scenario.load import Scenario, parse_scenario
 
 UNLOAD_S = 0.05
 LOAD_S = 0.7

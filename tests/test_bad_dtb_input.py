@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.dtb_check import FDT_MAGIC, check_dtb, read_dtb_file
+from engine.devicetree.dtb_check import FDT_MAGIC, check_dtb, read_dtb_file
 from engine.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ FAST = settings(
 
 
 def machine_from_dtb(blob: bytes, source: str) -> object:
-    from engine.dtb_import import machine_from_dtb as real
+    from engine.devicetree.dtb_import import machine_from_dtb as real
 
     return real(blob, source=source)
 

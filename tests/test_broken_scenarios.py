@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import InputError
-from engine.scenario import check_scenario_file, load_scenario
+from engine.scenario.load import check_scenario_file, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).parent / "broken_scenarios"

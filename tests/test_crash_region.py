@@ -1,4 +1,4 @@
-"""engine.crash_region: the ppc64 default base, the hole top-down below the RMA, the segments."""
+"""engine.kexec.crash_region: ppc64 default base, the hole top-down below the RMA, segments."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from itertools import pairwise
 
 import pytest
 
-from engine.crash_region import (
+from engine.errors import InputError
+from engine.kexec.crash_region import (
     PAGE_BYTES,
     CrashRegion,
     Segment,
     default_crash_base,
     plan_crash_region,
 )
-from engine.errors import InputError
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 

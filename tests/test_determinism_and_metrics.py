@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from engine.metrics import METRIC_KEYS
-from engine.scenario import STRATEGIES
+from engine.run.metrics import METRIC_KEYS
+from engine.scenario.load import STRATEGIES
 from tests.strategy_scenarios import scenario, session
 
 STORM = (
@@ -45,7 +45,7 @@ def test_a_different_seed_gives_a_different_trace_when_durations_are_drawn():
     sc = scenario(STORM, smt=4, duration="30s", load="uniform(0.5s, 1s)")
     a, b = session(sc, "udev-reload"), None
     a.run_to_end()
-    from engine.session import Session
+    from engine.run.session import Session
 
     b = Session(sc, "udev-reload", seed=8)
     b.run_to_end()

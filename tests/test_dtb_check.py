@@ -1,4 +1,4 @@
-"""engine.dtb_check: what a sound FDT is, and one precise message per fault."""
+"""engine.devicetree.dtb_check: what a sound FDT is, and one precise message per fault."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import libfdt
 import pytest
 
-from engine.dtb_check import (
+from engine.devicetree.dtb_check import (
     FDT_BEGIN_NODE,
     FDT_END,
     FDT_END_NODE,

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.dtb_import import machine_from_dtb
+from engine.devicetree.dtb_import import machine_from_dtb
+from engine.devicetree.kdump_fdt import KdumpFdtBuilder
 from engine.errors import InputError
-from engine.kdump_fdt import KdumpFdtBuilder
-from engine.topology import GIB
+from engine.machine.topology import GIB
 from tests.fdt_compare import assert_valid_dtb, cpu_nodes, diff, tree_of, without
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -1,4 +1,4 @@
-"""engine.elfcorehdr: a real Elf64 core header, read back with pyelftools."""
+"""engine.kexec.elfcorehdr: a real Elf64 core header, read back with pyelftools."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from engine.elfcorehdr import (
+from engine.kexec.elfcorehdr import (
     CRASH_MAX_MEMORY_RANGES,
     ELF64_EHDR_BYTES,
     ELF64_PHDR_BYTES,

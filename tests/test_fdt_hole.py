@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cpu_templates import CpuNodeTemplate
-from engine.dtb_import import machine_from_dtb
-from engine.fdt_hole import FdtHole, UpdateOutcome
-from engine.kdump_fdt import auto_hole_size, measured_cpu_node_bytes
-from engine.topology import Machine
+from engine.devicetree.dtb_import import machine_from_dtb
+from engine.devicetree.fdt_hole import FdtHole, UpdateOutcome
+from engine.devicetree.kdump_fdt import auto_hole_size, measured_cpu_node_bytes
+from engine.machine.cpu_templates import CpuNodeTemplate
+from engine.machine.topology import Machine
 from tests.fdt_compare import assert_valid_dtb, cpu_node_order, cpu_nodes, tree_of
 from tests.fdt_fixtures import builder_for
 

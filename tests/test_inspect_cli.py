@@ -9,7 +9,7 @@ import pytest
 
 from cli import main as cli_main
 from cli.main import main
-from engine.inspect_dtb import FACT_KEYS, inspect_dtb
+from engine.devicetree.inspect_dtb import FACT_KEYS, inspect_dtb
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,14 +7,14 @@ import struct
 import libfdt
 import pytest
 
-from engine.cpu_templates import CpuNodeTemplate
-from engine.kdump_fdt import (
+from engine.devicetree.kdump_fdt import (
     auto_hole_size,
     build_reference_dtb,
     cpu_node_size,
     measured_cpu_node_bytes,
 )
-from engine.topology import Machine
+from engine.machine.cpu_templates import CpuNodeTemplate
+from engine.machine.topology import Machine
 from tests.fdt_compare import assert_valid_dtb, cpu_node_order, diff, tree_of
 from tests.fdt_fixtures import builder_for
 

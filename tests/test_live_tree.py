@@ -8,9 +8,9 @@ from pathlib import Path
 import fdt
 import libfdt
 
-from engine.dtb_import import machine_from_dtb
-from engine.live_tree import build_live_tree, parse_dtb_safely
-from engine.topology import GIB, Machine
+from engine.devicetree.dtb_import import machine_from_dtb
+from engine.devicetree.live_tree import build_live_tree, parse_dtb_safely
+from engine.machine.topology import GIB, Machine
 from tests.fdt_compare import cpu_node_order, cpu_nodes, tree_of
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import InputError
-from engine.scenario import (
+from engine.scenario.load import (
     DEFAULT_BOOTARGS,
     STRATEGIES,
     Probe,

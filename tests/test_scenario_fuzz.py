@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from engine.errors import InputError
-from engine.scenario import STRATEGIES, parse_scenario
-from engine.scenario_events import CHURN_KEYS, STORM_KEYS
-from engine.scenario_kdump import KDUMP_KEYS
-from engine.scenario_machine import MACHINE_KEYS
-from engine.session import Session
+from engine.run.session import Session
+from engine.scenario.events import CHURN_KEYS, STORM_KEYS
+from engine.scenario.kdump import KDUMP_KEYS
+from engine.scenario.load import STRATEGIES, parse_scenario
+from engine.scenario.machine import MACHINE_KEYS
 
 SUBTABLES = ("from_dtb", "reload", "throttler", "kernel_update")  # need a table or a file
 TABLES = {

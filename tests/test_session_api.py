@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.lockstep import Lockstep
-from engine.session import Session
+from engine.run.lockstep import Lockstep
+from engine.run.session import Session
 from tests.strategy_scenarios import scenario
 
 STORM = '[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 4\nevery = "700ms"'

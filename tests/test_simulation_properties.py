@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from engine.errors import InputError
-from engine.scenario import STRATEGIES, parse_scenario
-from engine.session import Session
+from engine.run.session import Session
+from engine.scenario.load import STRATEGIES, parse_scenario
 from tests.fdt_compare import cpu_nodes as cpu_nodes_of
 from tests.strategy_scenarios import scenario
 

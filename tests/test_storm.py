@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from engine.errors import InputError
 from engine.rng import RandomStreams
-from engine.scenario import parse_scenario, with_overrides
-from engine.storm import HotplugAction, expand_storm, uevent_count
+from engine.run.storm import HotplugAction, expand_storm, uevent_count
+from engine.scenario.load import parse_scenario, with_overrides
 
 HEAD = textwrap.dedent(
     """\

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.kdump_fdt import measured_cpu_node_bytes
-from engine.trace import RecordKind
+from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
+from engine.run.trace import RecordKind
 from tests.strategy_scenarios import RELOAD_S, scenario, session
 
 

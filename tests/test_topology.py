@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cpu_templates import CpuNodeTemplate, cpu_nodes_in_dtb
-from engine.topology import GIB, MIB, Machine
+from engine.machine.cpu_templates import CpuNodeTemplate, cpu_nodes_in_dtb
+from engine.machine.topology import GIB, MIB, Machine
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.scenario import load_scenario
-from engine.session import Session
+from engine.run.session import Session
+from engine.scenario.load import load_scenario
 from engine.strategies import STRATEGY_NAMES
 from tui.app import KdumpStormApp
 from tui.commands import COMMANDS

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from engine.cpu_coverage import CoreCoverage, core_coverage
-from engine.scenario import load_scenario
-from engine.session import Session
+from engine.devicetree.cpu_coverage import CoreCoverage, core_coverage
+from engine.run.session import Session
+from engine.scenario.load import load_scenario
 from tui.cpus_lines import SERVERS, u32_cells
 from tui.widgets.cpus_tree import CpusTree
 

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from textual.app import App, ComposeResult
 
-from engine.outcomes import Readiness
-from engine.trace import Record
+from engine.run.outcomes import Readiness
+from engine.run.trace import Record
 from tui.messages import SeekRequested
 from tui.timeline_lanes import LANES, Lanes
 from tui.widgets.race_timeline import LABEL_W, RaceTimeline

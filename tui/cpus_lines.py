@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from rich.style import Style
 
-from engine.cpu_coverage import CoreCoverage
+from engine.devicetree.cpu_coverage import CoreCoverage
 
 SERVERS = "ibm,ppc-interrupt-server#s"
 FIRST_PROPS = {

@@ -12,14 +12,14 @@ DEFAULT_SCENARIO = DEFAULT
 
 def load_scenario(path: str | Path) -> Any:
     """Parse a scenario file (raises ``engine.errors.InputError`` on bad input)."""
-    from engine.scenario import load_scenario as _load
+    from engine.scenario.load import load_scenario as _load
 
     return _load(Path(path))
 
 
 def new_session(scenario: Any, strategy: str, seed: int | None = None) -> Any:
     """A fresh ``Session`` at t = 0 on ``scenario``'s storm."""
-    from engine.session import Session
+    from engine.run.session import Session
 
     return Session(scenario, strategy=strategy, seed=seed)
 
@@ -41,6 +41,6 @@ def scenario_label(scenario: Any, path: str | Path | None) -> str:
 
 def lockstep(sessions: list[Any]) -> Any:
     """The engine's lock step over ``sessions`` (compare mode): one simulated clock."""
-    from engine.lockstep import Lockstep
+    from engine.run.lockstep import Lockstep
 
     return Lockstep(sessions)

@@ -1,4 +1,4 @@
-"""One or two Sessions on the same storm, kept in lock step (``engine.lockstep``) on one clock."""
+"""One or two Sessions on the same storm, in lock step (``engine.run.lockstep``) on one clock."""
 
 from __future__ import annotations
 

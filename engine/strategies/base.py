@@ -1,33 +1,16 @@
-"""What every strategy is asked, and the ppc64 udev rule they share."""
+"""What every strategy is asked."""
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from engine.userspace.uevent import Uevent
+
 if TYPE_CHECKING:
-    from engine.simulation import Simulation
+    from engine.run.simulation import Simulation
 
 Process = Generator[Any, Any, None]
-
-
-@dataclass(frozen=True, slots=True)
-class Uevent:
-    subsystem: str  # "cpu" | "memory"
-    action: str  # "online" | "offline"
-    ident: int  # thread id or memory block index
-
-
-def ppc64_rule_matches(uevent: Uevent, *, cpu_rule: bool = True) -> bool:
-    """``98-kexec.rules.ppc64``: CPU online and memory online/offline reload kdump.
-
-    CPU offline is ignored on powerpc (an offline CPU may stay in the FDT).
-    ``cpu_rule=False`` is the RFC's advice: comment out the CPU online line.
-    """
-    if uevent.subsystem == "cpu":
-        return cpu_rule and uevent.action == "online"
-    return uevent.subsystem == "memory"
 
 
 class Strategy:

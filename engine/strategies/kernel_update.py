@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.fdt_hole import UpdateOutcome
+from engine.devicetree.fdt_hole import UpdateOutcome
+from engine.run.trace import RecordKind
 from engine.strategies.base import Process
-from engine.trace import RecordKind
 
 if TYPE_CHECKING:
-    from engine.simulation import Simulation
+    from engine.run.simulation import Simulation
 
 
 def kernel_update(sim: Simulation, what: str, *, null_image: bool, reason: str) -> Process:

@@ -8,9 +8,10 @@ into the hole.
 
 from __future__ import annotations
 
-from engine.strategies.base import Strategy, Uevent, ppc64_rule_matches
+from engine.strategies.base import Strategy
 from engine.strategies.kernel_update import kernel_update
 from engine.strategies.udev_throttled import ThrottledReloads
+from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
 class RfcFdtHole(Strategy):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from engine.strategies.base import Process, Strategy, Uevent, ppc64_rule_matches
-from engine.strategies.reload import kdump_reload
-from engine.trace import RecordKind
+from engine.run.trace import RecordKind
+from engine.strategies.base import Process, Strategy
+from engine.userspace.kdumpctl import kdump_reload
+from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
 class UdevLoadOnce(Strategy):

@@ -26,8 +26,8 @@ def shipped_scenarios() -> list[Path]:
 
 def compute_digest(path: Path, strategy: str) -> str:
     """Trace digest of one shipped scenario replayed to its end under ``strategy``."""
-    from engine.scenario import load_scenario
-    from engine.session import Session
+    from engine.run.session import Session
+    from engine.scenario.load import load_scenario
 
     session = Session(load_scenario(path), strategy)
     session.run_to_end()
@@ -35,11 +35,10 @@ def compute_digest(path: Path, strategy: str) -> str:
 
 
 def compute_all() -> dict[str, dict[str, str]]:
-    from engine.scenario import STRATEGIES
+    from engine.scenario.load import STRATEGIES
 
     return {
-        p.stem: {name: compute_digest(p, name) for name in STRATEGIES}
-        for p in shipped_scenarios()
+        p.stem: {name: compute_digest(p, name) for name in STRATEGIES} for p in shipped_scenarios()
     }
 
 

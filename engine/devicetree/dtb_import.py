@@ -15,9 +15,9 @@ from pathlib import Path
 
 import libfdt
 
-from engine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, is_cpu_node, props_at
 from engine.errors import InputError
-from engine.topology import MIB, Machine
+from engine.machine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, is_cpu_node, props_at
+from engine.machine.topology import MIB, Machine
 
 DEFAULT_MEMORY_BLOCK_BYTES = 256 * MIB
 _CPU_NAME = re.compile(r"^PowerPC,(POWER[0-9A-Za-z+]+)(?:@([0-9a-fA-F]+))?$")
@@ -46,7 +46,7 @@ def machine_from_dtb(
         except OSError as exc:
             raise InputError(source, f"cannot read the file: {exc.strerror or exc}") from None
     try:
-        from engine.dtb_check import check_dtb
+        from engine.devicetree.dtb_check import check_dtb
     except ImportError:  # the strict checker is optional; our own check below always runs
         pass
     else:
@@ -68,7 +68,7 @@ def machine_from_dtb(
 
 def _try_build(machine: Machine) -> None:
     # the live tree and the kdump FDT must build from this base: fail now, not mid-run
-    from engine.kdump_fdt import KdumpFdtBuilder
+    from engine.devicetree.kdump_fdt import KdumpFdtBuilder
 
     KdumpFdtBuilder(
         machine, bootargs="", elfcorehdr_addr=0, elfcorehdr_size=0, crash_base=0, crash_size=0

@@ -14,11 +14,11 @@ import os
 import struct
 from typing import TYPE_CHECKING
 
-from engine.dtb_check import check_dtb, read_dtb_file
+from engine.devicetree.dtb_check import check_dtb, read_dtb_file
 
 if TYPE_CHECKING:
-    from engine.kdump_fdt import KdumpFdtBuilder
-    from engine.topology import Machine
+    from engine.devicetree.kdump_fdt import KdumpFdtBuilder
+    from engine.machine.topology import Machine
 
 HEADER_FIELDS = struct.Struct(">10I")
 DEFAULT_HOLE_BYTES = 1 << 20  # the RFC's fixed hole
@@ -55,8 +55,8 @@ def inspect_dtb(
     blob = read_dtb_file(path)
     check_dtb(blob, source)  # before the importer: bad files fail here, fast and precise
 
-    from engine.dtb_import import machine_from_dtb
-    from engine.kdump_fdt import auto_hole_size, cpu_node_size, measured_cpu_node_bytes
+    from engine.devicetree.dtb_import import machine_from_dtb
+    from engine.devicetree.kdump_fdt import auto_hole_size, cpu_node_size, measured_cpu_node_bytes
 
     machine = machine_from_dtb(blob, source=source)
     fields = HEADER_FIELDS.unpack_from(blob, 0)
@@ -98,10 +98,10 @@ def _kdump_builder(machine: Machine) -> KdumpFdtBuilder:
 
     Addresses and sizes only change cell values, never the blob's length.
     """
-    from engine.crash_region import default_crash_base
-    from engine.elfcorehdr import elfcorehdr_segment_size
-    from engine.kdump_fdt import KdumpFdtBuilder
-    from engine.scenario import DEFAULT_BOOTARGS
+    from engine.devicetree.kdump_fdt import KdumpFdtBuilder
+    from engine.kexec.crash_region import default_crash_base
+    from engine.kexec.elfcorehdr import elfcorehdr_segment_size
+    from engine.scenario.load import DEFAULT_BOOTARGS
 
     rma_bytes, crashkernel_bytes = 1 << 30, 512 << 20
     threads = machine.cores_possible * machine.smt

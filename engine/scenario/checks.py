@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.crash_region import default_crash_base, plan_crash_region
 from engine.errors import InputError
-from engine.scenario_model import MAX_BLOCKS, MachineSpec, StormPhase
-from engine.scenario_reader import Reader
+from engine.kexec.crash_region import default_crash_base, plan_crash_region
+from engine.scenario.model import MAX_BLOCKS, MachineSpec, StormPhase
+from engine.scenario.reader import Reader
 from engine.units import format_size
 
 

@@ -170,7 +170,7 @@ def cpu_nodes_in_dtb(blob: bytes | bytearray) -> list[tuple[str, list[tuple[str,
 
 @cache
 def builtin_dtb(model: str) -> bytes:
-    """The QEMU pseries dump the built-in ``model`` comes from (engine/data)."""
+    """The QEMU pseries dump the built-in ``model`` comes from (engine/machine/data)."""
     model = model.upper()
     if model not in BUILTIN_DTBS:
         known = ", ".join(BUILTIN_DTBS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.session import Session
-from engine.trace import Record
+from engine.run.session import Session
+from engine.run.trace import Record
 
 
 class Lockstep:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.run.trace import RecordKind
 from engine.strategies.base import Process
-from engine.trace import RecordKind
 
 if TYPE_CHECKING:
-    from engine.simulation import Simulation
+    from engine.run.simulation import Simulation
 
 # every segment a full load copies (kexec_trylock() never waits: a busy lock is EBUSY)
 ALL_SEGMENTS = frozenset({"kernel", "initrd", "purgatory", "elfcorehdr", "fdt"})

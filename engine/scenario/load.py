@@ -49,10 +49,10 @@ import tomllib
 from pathlib import Path
 
 from engine.errors import InputError
-from engine.scenario_events import read_churn, read_crash, read_storms
-from engine.scenario_kdump import read_kdump
-from engine.scenario_machine import read_machine
-from engine.scenario_model import (
+from engine.scenario.events import read_churn, read_crash, read_storms
+from engine.scenario.kdump import read_kdump
+from engine.scenario.machine import read_machine
+from engine.scenario.model import (
     ACTIONS,
     CPU_MODELS,
     DEFAULT_BOOTARGS,
@@ -77,7 +77,7 @@ from engine.scenario_model import (
     StormPhase,
     ThrottlerSpec,
 )
-from engine.scenario_reader import Reader, to_int, to_positive_duration, to_str
+from engine.scenario.reader import Reader, to_int, to_positive_duration, to_str
 from engine.user_files import read_user_file
 
 __all__ = [

@@ -22,8 +22,8 @@ from enum import StrEnum
 import _libfdt
 import libfdt
 
-from engine.cpu_templates import CpuNodeTemplate, is_cpu_node, props_at
-from engine.topology import Machine
+from engine.machine.cpu_templates import CpuNodeTemplate, is_cpu_node, props_at
+from engine.machine.topology import Machine
 
 # (name, properties, interrupt servers) of one /cpus CPU node
 _DecodedNode = tuple[str, dict[str, bytes], tuple[int, ...]]

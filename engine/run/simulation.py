@@ -1,6 +1,6 @@
 """One run: a machine, its crash region and kdump image, a storm, one strategy.
 
-The storm (``engine.storm``) says when cores and memory blocks come and go;
+The storm (``engine.run.storm``) says when cores and memory blocks come and go;
 this module turns each action into what the kernel does (DLPAR attach, one
 ``online`` uevent per thread, one uevent per memory block) and asks the
 strategy what kdump does about it. Every change of the image, the FDT or the
@@ -15,19 +15,20 @@ from dataclasses import dataclass
 
 import simpy
 
-from engine.crash_region import CrashRegion, plan_crash_region
-from engine.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
-from engine.fdt_hole import FdtHole, UpdateOutcome
-from engine.kdump_fdt import KdumpFdtBuilder, auto_hole_size
-from engine.kexec_image import KexecImage
-from engine.outcomes import KdumpState, Outcome, Readiness, crash_outcome, readiness_of
+from engine.devicetree.fdt_hole import FdtHole, UpdateOutcome
+from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
+from engine.kexec.crash_region import CrashRegion, plan_crash_region
+from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
+from engine.kexec.image import KexecImage
+from engine.machine.topology import Machine
 from engine.rng import RandomStreams
-from engine.scenario import Scenario
-from engine.storm import HotplugAction, expand_storm
+from engine.run.outcomes import KdumpState, Outcome, Readiness, crash_outcome, readiness_of
+from engine.run.storm import HotplugAction, expand_storm
+from engine.run.trace import RecordKind, Trace
+from engine.scenario.load import Scenario
 from engine.strategies import STRATEGY_CLASSES
-from engine.strategies.base import Process, Uevent
-from engine.topology import Machine
-from engine.trace import RecordKind, Trace
+from engine.strategies.base import Process
+from engine.userspace.uevent import Uevent
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class LoadSnapshot:
 def build_machine(scenario: Scenario) -> Machine:
     spec = scenario.machine
     if spec.from_dtb is not None:
-        from engine.dtb_import import machine_from_dtb
+        from engine.devicetree.dtb_import import machine_from_dtb
 
         return machine_from_dtb(
             spec.from_dtb,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.fdt_hole import FdtHole
-from engine.topology import Machine
+from engine.devicetree.fdt_hole import FdtHole
+from engine.machine.topology import Machine
 
 
 @dataclass(frozen=True, slots=True)

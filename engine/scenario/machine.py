@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
-from engine.scenario_model import (
+from engine.scenario.model import (
     CPU_MODELS,
     GIB,
     MAX_BLOCKS,
@@ -16,7 +16,7 @@ from engine.scenario_model import (
     SMT_WIDTHS,
     MachineSpec,
 )
-from engine.scenario_reader import (
+from engine.scenario.reader import (
     REQUIRED,
     Reader,
     join,
@@ -119,7 +119,7 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
 
 def _read_dtb(path: Path) -> dict[str, Any]:
     """Model, SMT width, cores and memory of a pseries DTB (a loose read via libfdt)."""
-    from engine.dtb_check import check_dtb, read_dtb_file
+    from engine.devicetree.dtb_check import check_dtb, read_dtb_file
 
     blob = read_dtb_file(path)
     check_dtb(blob, str(path))

@@ -11,16 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from engine.cpu_coverage import CoreCoverage, core_coverage
-from engine.crash_region import CrashRegion
-from engine.fdt_hole import FdtHole
-from engine.kdump_fdt import measured_cpu_node_bytes
-from engine.kexec_image import ImageState
-from engine.outcomes import Outcome, Readiness
-from engine.scenario import Scenario
-from engine.simulation import Simulation
-from engine.topology import Machine
-from engine.trace import Record
+from engine.devicetree.cpu_coverage import CoreCoverage, core_coverage
+from engine.devicetree.fdt_hole import FdtHole
+from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
+from engine.kexec.crash_region import CrashRegion
+from engine.kexec.image import ImageState
+from engine.machine.topology import Machine
+from engine.run.outcomes import Outcome, Readiness
+from engine.run.simulation import Simulation
+from engine.run.trace import Record
+from engine.scenario.load import Scenario
 
 STEP_EVENT_LIMIT = 100_000  # SimPy events one step() may process before giving up
 
@@ -174,7 +174,7 @@ class Session:
         return self.sim.probe(cpu)
 
     def metrics(self, *, monte_carlo_runs: int | None = None) -> dict[str, object]:
-        from engine.metrics import compute_metrics
+        from engine.run.metrics import compute_metrics
 
         return compute_metrics(self.sim, monte_carlo_runs=monte_carlo_runs)
 

@@ -15,8 +15,8 @@ from functools import lru_cache
 import fdt
 from fdt.items import new_property
 
-from engine.cpu_templates import DRC_CPU_BASE, is_cpu_node
-from engine.topology import Machine
+from engine.machine.cpu_templates import DRC_CPU_BASE, is_cpu_node
+from engine.machine.topology import Machine
 
 _RSV_ENTRY = struct.Struct(">QQ")
 

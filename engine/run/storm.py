@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from engine.rng import RandomStreams
-from engine.scenario import Scenario
+from engine.scenario.load import Scenario
 
 _ACTION = {
     "cpu-add": "core-add",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.scenario_checks import check_region_fit
-from engine.scenario_model import (
+from engine.scenario.checks import check_region_fit
+from engine.scenario.model import (
     DEFAULT_BOOTARGS,
     GIB,
     MIB,
@@ -16,7 +16,7 @@ from engine.scenario_model import (
     ReloadSpec,
     ThrottlerSpec,
 )
-from engine.scenario_reader import (
+from engine.scenario.reader import (
     Reader,
     to_bandwidth,
     to_choice,

@@ -13,8 +13,14 @@ from collections.abc import Sequence
 
 import fdt
 
-from engine.live_tree import build_live_tree, encode_cells, node_props, root_cells, set_props
-from engine.topology import Machine
+from engine.devicetree.live_tree import (
+    build_live_tree,
+    encode_cells,
+    node_props,
+    root_cells,
+    set_props,
+)
+from engine.machine.topology import Machine
 
 FDT_MAGIC = 0xD00DFEED
 FDT_BEGIN_NODE = 1

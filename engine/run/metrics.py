@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from engine.outcomes import Readiness, monte_carlo
 from engine.rng import RandomStreams
+from engine.run.outcomes import Readiness, monte_carlo
 
 if TYPE_CHECKING:
-    from engine.simulation import Simulation
+    from engine.run.simulation import Simulation
 
 METRIC_KEYS = (
     "exposure_s",

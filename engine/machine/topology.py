@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from engine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dtb
+from engine.machine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dtb
 
 GIB = 1 << 30
 MIB = 1 << 20

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.scenario_checks import check_storm_counts
-from engine.scenario_model import (
+from engine.scenario.checks import check_storm_counts
+from engine.scenario.model import (
     ACTIONS,
     MAX_BLOCKS,
     MAX_CHURN_EVENTS,
@@ -16,7 +16,7 @@ from engine.scenario_model import (
     Probe,
     StormPhase,
 )
-from engine.scenario_reader import (
+from engine.scenario.reader import (
     Reader,
     to_choice,
     to_fraction,

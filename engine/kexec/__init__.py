@@ -1,0 +1,1 @@
+"""kexec: the crashkernel region, its segments, the elfcorehdr, the loaded image, the kexec lock."""

@@ -1,0 +1,1 @@
+"""Scenario files: the model dataclasses, the TOML reader, per-table readers, cross-field checks."""

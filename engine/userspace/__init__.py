@@ -1,0 +1,1 @@
+"""Userspace: udev rules and uevents, the throttler, and kdumpctl's reload."""
