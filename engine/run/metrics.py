@@ -30,6 +30,7 @@ METRIC_KEYS = (
     "kernel_updates",
     "skipped_updates",
     "settle_s",
+    "udev_drained_s",
     "fdt_hole",
     "probes",
     "monte_carlo",
@@ -80,6 +81,16 @@ def settle_time(history: Sequence[Readiness], last_uevent_s: float | None) -> fl
     return _r(max(0.0, last.t0_s - last_uevent_s))
 
 
+def udev_drained(sim: Simulation) -> float | None:
+    """First uevent to the moment udev's queue was last empty (None: still busy)."""
+    udev = sim.udev
+    if udev.first_event_s is None:
+        return 0.0
+    if udev.busy() or udev.drained_s is None:
+        return None
+    return _r(udev.drained_s - udev.first_event_s)
+
+
 def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> dict[str, object]:
     """Metrics of the run so far (up to the simulation's current time)."""
     history = sim.closed_history()
@@ -109,6 +120,7 @@ def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> 
         "kernel_updates": c["kernel_updates"],
         "skipped_updates": c["skipped_updates"],
         "settle_s": settle_time(history, sim.last_uevent_s),
+        "udev_drained_s": udev_drained(sim),
         "fdt_hole": {
             "size_bytes": sim.hole.size_bytes,
             "in_place": sim.region.hole is not None,

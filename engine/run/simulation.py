@@ -2,8 +2,9 @@
 
 The storm (``engine.run.storm``) says when cores and memory blocks come and go;
 this module turns each action into what the kernel does (DLPAR attach, one
-``online`` uevent per thread, one uevent per memory block) and asks the
-strategy what kdump does about it. Every change of the image, the FDT or the
+``online`` uevent per thread, ``add`` then ``online`` per memory block added,
+``offline`` then ``remove`` per block removed), queues each uevent on udev
+(``engine.userspace.udev``) and asks the strategy what its kdump rule runs. Every change of the image, the FDT or the
 machine refreshes the readiness timeline that outcomes and metrics read.
 """
 
@@ -28,7 +29,9 @@ from engine.run.trace import RecordKind, Trace
 from engine.scenario.load import Scenario
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
-from engine.userspace.uevent import Uevent
+from engine.userspace.kdumpctl import KdumpctlLock
+from engine.userspace.udev import Pid1, UdevQueue, default_children_max
+from engine.userspace.uevent import Action, Subsystem, Uevent
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,16 @@ class Simulation:
         self.probes: list[Outcome] = []  # crash probes so far, in order
         self._removing: set[int] = set()
         self._memory_check: tuple[object, bool] = (None, True)
-        self._udev_idle_at = 0.0
-        # udev holds a uevent in its queue this long before the rule's RUN program
-        # starts; `udevadm settle` waits for the queue to empty
-        self.udev_rule_latency_s = scenario.kdump.udev_latency_s
+        self.pid1 = Pid1(self.env)
+        self.kdumpctl_lock = KdumpctlLock(self)
+        udev = scenario.udev
+        self.udev = UdevQueue(
+            self.env,
+            children_max=udev.children_max
+            or default_children_max(len(self.machine.online_threads), self.machine.memory_bytes),
+            event_s=udev.event_s,
+            program=self.strategy.udev_program,
+        )
         self.counters = {
             "reloads": 0,
             "reload_cpu_s": 0.0,
@@ -245,28 +254,15 @@ class Simulation:
             self.counters["nospace"] += 1
 
     # ------------------------------------------------------------------ udev
-    def udev_busy(self) -> bool:
-        return self.env.now < self._udev_idle_at
-
-    def udev_idle_at(self) -> float:
-        return self._udev_idle_at
-
-    def emit_uevent(self, subsystem: str, action: str, ident: int) -> None:
+    def emit_uevent(self, subsystem: Subsystem, action: Action, ident: int) -> None:
+        """``kobject_uevent()``: the kernel sends it; udevd queues it."""
         now = self.env.now
         self.counters["uevents"] += 1
         self.last_uevent_s = now
-        latency = self.udev_rule_latency_s
-        self._udev_idle_at = max(self._udev_idle_at, now) + latency
-        self.trace.add(now, RecordKind.UEVENT, subsystem=subsystem, action=action, id=ident)
-        uevent = Uevent(subsystem, action, ident)
-        if latency <= 0:
-            self.strategy.on_uevent(uevent)
-        else:
-            self.env.process(self._udev_rule(uevent, latency))
-
-    def _udev_rule(self, uevent: Uevent, latency: float) -> Process:
-        yield self.env.timeout(latency)
-        self.strategy.on_uevent(uevent)
+        self.trace.add(
+            now, RecordKind.UEVENT, subsystem=subsystem.value, action=action.value, id=ident
+        )
+        self.udev.insert(Uevent(subsystem, action, ident))
 
     # ------------------------------------------------------------- readiness
     def state(self) -> KdumpState:
@@ -381,7 +377,7 @@ class Simulation:
             m.online_thread(thread)
             self.newest_thread = thread
             self.refresh()
-            self.emit_uevent("cpu", "online", thread)
+            self.emit_uevent(Subsystem.CPU, Action.ONLINE, thread)
         self.strategy.after_core_added(core)
 
     def _core_remove(self, action: HotplugAction) -> Process:
@@ -398,7 +394,7 @@ class Simulation:
             if thread in m.online_threads:
                 m.offline_thread(thread)
                 self.refresh()
-                self.emit_uevent("cpu", "offline", thread)
+                self.emit_uevent(Subsystem.CPU, Action.OFFLINE, thread)
                 teardown = self.strategy.after_thread_offline(thread)
                 if teardown is not None:
                     yield from teardown
@@ -408,10 +404,17 @@ class Simulation:
         self.refresh()
 
     def _block_change(self, action: HotplugAction, *, online: bool) -> Process:
+        """Add: ``add`` uevent (block device registered), online, ``online`` uevent.
+
+        Remove: offline, ``offline`` uevent, then ``remove`` (device unregistered).
+        Simplification: the block is onlined at once (the kernel's auto-online),
+        not by a udev rule acting on its ``add`` event.
+        """
         m = self.machine
         if online:
             block = m.add_block()
             self.trace.add(self.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
+            self.emit_uevent(Subsystem.MEMORY, Action.ADD, block)
         else:
             removable = sorted(m.blocks_online)
             if len(removable) <= 1:
@@ -423,4 +426,8 @@ class Simulation:
         notifier = self.strategy.after_block_changed(block, online)
         if notifier is not None:
             yield from notifier
-        self.emit_uevent("memory", "online" if online else "offline", block)
+        if online:
+            self.emit_uevent(Subsystem.MEMORY, Action.ONLINE, block)
+        else:
+            self.emit_uevent(Subsystem.MEMORY, Action.OFFLINE, block)
+            self.emit_uevent(Subsystem.MEMORY, Action.REMOVE, block)

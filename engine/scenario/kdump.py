@@ -21,7 +21,6 @@ from engine.scenario.reader import (
     to_bandwidth,
     to_choice,
     to_hole,
-    to_positive_duration,
     to_positive_size,
     to_str,
 )
@@ -40,13 +39,24 @@ KDUMP_KEYS = (
     "kernel_update",
     "bootargs",
     "copy_bandwidth",
-    "udev_latency",
 )
+# keys that are gone, and what replaced them (one line each, so old files fail clearly)
+REMOVED_KEYS = {
+    "udev_latency": "removed: udev is a queue now; use [udev] event (a worker's time per "
+    "event) and [udev] pid1 (PID 1's time per matching event)",
+}
+REMOVED_THROTTLER_KEYS = {
+    "kdumpctl_poll": "removed: kdumpctl waits with a blocking flock and starts as soon as "
+    "the running one exits (kdumpctl single_instance_lock); delete the key",
+}
 
 
 def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSpec:
     w = "kdump"
-    k = r.table(data.get(w), w, KDUMP_KEYS)
+    k = r.table(data.get(w), w, KDUMP_KEYS + tuple(REMOVED_KEYS))
+    for key, reason in REMOVED_KEYS.items():
+        if key in k:
+            r.error(f"{w}.{key}", reason)
     crashkernel = r.get(k, w, "crashkernel", to_positive_size, 512 * MIB)
     base = r.get(k, w, "crash_base", parse_size, None)
     kernel = r.get(k, w, "kernel", to_positive_size, 40 * MIB)
@@ -55,7 +65,10 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
     hole = r.get(k, w, "fdt_hole", to_hole, MIB)
     wr, wt, wu = "kdump.reload", "kdump.throttler", "kdump.kernel_update"
     rl = r.table(k.get("reload"), wr, ("unload", "load"))
-    th = r.table(k.get("throttler"), wt, ("sleep", "settle_timeout", "kdumpctl_poll"))
+    th = r.table(k.get("throttler"), wt, ("sleep", "settle_timeout", *REMOVED_THROTTLER_KEYS))
+    for key, reason in REMOVED_THROTTLER_KEYS.items():
+        if key in th:
+            r.error(f"{wt}.{key}", reason)
     ku = r.table(k.get("kernel_update"), wu, ("fixed", "bandwidth"))
     spec = KdumpSpec(
         crashkernel_bytes=crashkernel,
@@ -72,7 +85,6 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         throttler=ThrottlerSpec(
             sleep_s=r.get(th, wt, "sleep", parse_duration, 1.0),
             settle_timeout_s=r.get(th, wt, "settle_timeout", parse_duration, 3.0),
-            kdumpctl_poll_s=r.get(th, wt, "kdumpctl_poll", to_positive_duration, 5.0),
         ),
         kernel_update=KernelUpdateSpec(
             fixed_s=r.get(ku, wu, "fixed", parse_duration, 20e-6),
@@ -80,7 +92,6 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         ),
         bootargs=r.get(k, w, "bootargs", to_str, DEFAULT_BOOTARGS),
         copy_bandwidth_bytes_per_s=r.get(k, w, "copy_bandwidth", to_bandwidth, 1.0 * GIB),
-        udev_latency_s=r.get(k, w, "udev_latency", parse_duration, 0.005),
     )
     check_region_fit(r, k, machine, crashkernel, base, kernel, initrd, purgatory, hole)
     return spec

@@ -23,10 +23,16 @@ Keys and defaults (sizes take "512MiB", durations "250ms", see ``engine.units``)
             distribution sizes, not published numbers), purgatory ("64KiB"),
             fdt_hole ("1MiB", the RFC's fixed size; "auto" = sized by the kernel
             formula), bootargs (a kdump capture command line), copy_bandwidth
-            ("1GiB/s", copying segments during a load), udev_latency ("5ms": from a
-            uevent to its rule's RUN program; an assumption, no source gives it).
+            ("1GiB/s", copying segments during a load). (udev_latency is gone: see [udev].)
 [kdump.reload]        unload ("50ms"), load ("uniform(0.5s, 1s)", kdump-utils 227c185).
-[kdump.throttler]     sleep ("1s"), settle_timeout ("3s"), kdumpctl_poll ("5s").
+[kdump.throttler]     sleep ("1s"), settle_timeout ("3s") (kdump-udev-throttler).
+[udev]      children_max ("auto": udevd's min(2 x CPUs + 16, max(RAM / 128 MiB, 10), 2048)
+            from the boot machine), event ("3ms": a worker's time on an event whose rules
+            run no program; an assumption), pid1 (86 s / 3840 = 22.4 ms: PID 1's time per
+            matching event for systemctl is-active + systemd-run, from DeVolder's RHEL8
+            figure), throttler_exec ("10ms": systemd-run returning to the started
+            program's first line; an assumption), reload_rule ("systemd-run" or
+            "try-restart": udev-reload's rule form).
 [kdump.kernel_update] fixed ("20us"), bandwidth ("3GiB/s"): no published timing, a model:
             fixed + bytes libfdt memmoves / bandwidth (calibrated on libfdt, see bench_fdt).
 [[storm]]   at, action (cpu-add | cpu-remove | memory-add | memory-remove), cores (cpu)
@@ -52,6 +58,7 @@ from engine.errors import InputError
 from engine.scenario.events import read_churn, read_crash, read_storms
 from engine.scenario.kdump import read_kdump
 from engine.scenario.machine import read_machine
+from engine.scenario.udev import read_udev
 from engine.scenario.model import (
     ACTIONS,
     CPU_MODELS,
@@ -76,6 +83,7 @@ from engine.scenario.model import (
     Scenario,
     StormPhase,
     ThrottlerSpec,
+    UdevSpec,
 )
 from engine.scenario.reader import Reader, to_int, to_positive_duration, to_str
 from engine.user_files import read_user_file
@@ -104,6 +112,7 @@ __all__ = [
     "Scenario",
     "StormPhase",
     "ThrottlerSpec",
+    "UdevSpec",
     "check_scenario_file",
     "load_scenario",
     "parse_scenario",
@@ -155,7 +164,7 @@ def _read_text(path: str | Path) -> str:
 
 # -- the parser ----------------------------------------------------------------------
 
-_TOP = ("scenario", "machine", "kdump", "storm", "churn", "crash", "compare")
+_TOP = ("scenario", "machine", "kdump", "udev", "storm", "churn", "crash", "compare")
 
 
 def _parse(
@@ -179,6 +188,7 @@ def _parse(
     duration = r.get(sc, "scenario", "duration", to_positive_duration)
     machine = read_machine(r, data, base_dir)
     kdump = read_kdump(r, data, machine)
+    udev = read_udev(r, data)
     storms, peak_bytes = read_storms(r, data, machine, duration)
     if machine.memory_possible_bytes is None and peak_bytes is not None:
         machine = dataclasses.replace(machine, memory_possible_bytes=peak_bytes)
@@ -198,6 +208,7 @@ def _parse(
         storms=storms,
         churn=churn,
         crash=crash,
+        udev=udev,
         strategies=strategies,
         source=source,
     ), []

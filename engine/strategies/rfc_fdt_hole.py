@@ -8,7 +8,7 @@ into the hole.
 
 from __future__ import annotations
 
-from engine.strategies.base import Strategy
+from engine.strategies.base import Process, Strategy
 from engine.strategies.kernel_update import kernel_update
 from engine.strategies.udev_throttled import ThrottledReloads
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
@@ -22,9 +22,10 @@ class RfcFdtHole(Strategy):
     def start(self) -> None:
         self.reloads = ThrottledReloads(self)
 
-    def on_uevent(self, uevent: Uevent) -> None:
+    def udev_program(self, uevent: Uevent) -> Process | None:
         if ppc64_rule_matches(uevent, cpu_rule=False):
-            self.reloads.on_matching_uevent(uevent)
+            return self.reloads.rule_program(uevent)
+        return None
 
     def after_core_added(self, core: int) -> None:
         self.sim.env.process(

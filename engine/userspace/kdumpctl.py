@@ -1,8 +1,23 @@
-"""``kdumpctl reload``: unload, then a full load that re-copies every segment."""
+"""``kdumpctl reload`` (kdump-utils): its instance lock, then unload, then a full load.
+
+- ``single_instance_lock()``: ``flock -n 9``, then ``flock -w 5 9`` in a loop.
+  ``flock -w`` is a blocking wait: it returns as soon as the holder's lock
+  goes, and the 5 s only repeats the "waiting for it to exit" message. When
+  several instances wait, the kernel wakes them all and whichever runs first
+  takes the lock: no fixed order. We draw the winner from the seed (stream
+  ``kdumpctl.lock``).
+- ``reload()``: ``stop_kdump`` (``kexec -p -u``), and only if that succeeded
+  ``start_dump`` -> ``load_kdump`` (``kexec -p ...``). A failed unload (EBUSY:
+  the unload syscall's ``kexec_trylock()`` met a held lock) prints
+  "Stopping kdump: [FAILED]" and loads nothing: the image stays as it was.
+- openSUSE ``load.sh`` runs ``kexec -p ... -a`` only: a load with no unload.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import simpy
 
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process
@@ -14,36 +29,117 @@ if TYPE_CHECKING:
 ALL_SEGMENTS = frozenset({"kernel", "initrd", "purgatory", "elfcorehdr", "fdt"})
 
 
-def kdump_reload(sim: Simulation, why: str) -> Process:
-    """Unload (image gone), then load; the load holds the kexec lock while it copies.
+class KdumpctlLock:
+    """kdumpctl's ``/run/lock/kdump``: one holder; waiters wake in a seed-drawn order."""
 
-    The window with no usable image is exactly unload + load long. With
-    ``kexec_load`` kexec-tools reads the machine (device tree, memory) when the
-    load starts; with ``kexec_file_load`` the kernel reads it inside the syscall.
+    def __init__(self, sim: Simulation) -> None:
+        self.env = sim.env
+        self.trace = sim.trace
+        self.rng = sim.streams.get("kdumpctl.lock")
+        self.holder: str | None = None
+        self._waiters: list[tuple[str, simpy.Event]] = []
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def acquire(self, why: str) -> Process:
+        """``flock -n``; if held, ``flock -w 5`` until the holder exits."""
+        if self.holder is None:
+            self.holder = why
+            return
+        woken = self.env.event()
+        self._waiters.append((why, woken))
+        self.trace.add(
+            self.env.now, RecordKind.RELOAD_QUEUED, why=why, waiting=len(self._waiters)
+        )
+        yield woken
+
+    def release(self) -> None:
+        """The holder exits: one waiter, drawn at random, takes the lock at once."""
+        if not self._waiters:
+            self.holder = None
+            return
+        i = self.rng.randrange(len(self._waiters))
+        self._waiters[i], self._waiters[-1] = self._waiters[-1], self._waiters[i]
+        why, woken = self._waiters.pop()
+        self.holder = why
+        woken.succeed()
+
+
+def kdumpctl_reload(sim: Simulation, why: str) -> Process:
+    """One ``kdumpctl reload`` process: the instance lock, then unload and load."""
+    lock = sim.kdumpctl_lock
+    yield from lock.acquire(why)
+    try:
+        yield from kdump_reload(sim, why)
+    finally:
+        lock.release()
+
+
+def kdump_reload(sim: Simulation, why: str) -> Process:
+    """``reload()``: unload; only if it succeeded, load.
+
+    The unload syscall frees the image at the start of the unload step;
+    ``kdump.reload.unload`` is the time from it to the load starting (the
+    rest of ``kexec -p -u``, then kdumpctl's checks before ``load_kdump``).
+    So the window with no image is unload + load long.
     """
-    env, trace, image = sim.env, sim.trace, sim.image
     unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
     load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
-    trace.add(env.now, RecordKind.UNLOAD_START, why=why)
-    image.loaded = False
-    sim.refresh()
-    yield env.timeout(unload_s)
-    trace.add(env.now, RecordKind.UNLOAD_END)
+    if not kdump_unload(sim, why):
+        return
+    yield sim.env.timeout(unload_s)
+    sim.trace.add(sim.env.now, RecordKind.UNLOAD_END)
+    yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s)
 
+
+def kdump_unload(sim: Simulation, why: str) -> bool:
+    """``kexec -p -u``: a ``kexec_trylock()``'d syscall; False (traced) on EBUSY."""
+    env, trace, image = sim.env, sim.trace, sim.image
+    trace.add(env.now, RecordKind.UNLOAD_START, why=why)
+    if not image.try_lock("kexec-unload"):
+        trace.add(
+            env.now,
+            RecordKind.UNLOAD_END,
+            ok=False,
+            error="EBUSY",
+            lock_holder=image.lock_holder,
+            message="kexec: failed to unload kdump kernel; Stopping kdump: [FAILED]",
+        )
+        return False
+    image.loaded = False
+    image.unlock("kexec-unload")
+    sim.refresh()
+    return True
+
+
+def kdump_load(sim: Simulation, load_s: float, *, cpu_s: float | None = None) -> Process:
+    """``kexec -p ...``: prepare in userspace, then the load syscall under the kexec lock.
+
+    The syscall frees the old image first (``kimage_free(xchg(&kexec_crash_image,
+    NULL))``), so for a load with no unload before it (SUSE) the image is
+    absent only inside the syscall. With ``kexec_load`` kexec-tools reads the
+    machine when it starts; with ``kexec_file_load`` the kernel reads it
+    inside the syscall.
+    """
+    env, trace, image = sim.env, sim.trace, sim.image
     trace.add(env.now, RecordKind.LOAD_START, syscall=sim.kdump.syscall)
     if sim.kdump.syscall == "kexec_load":
         snapshot = sim.snapshot_for_load()
     copy_bytes = sim.load_copy_bytes()
     copy_s = min(load_s, copy_bytes / sim.kdump.copy_bandwidth_bytes_per_s)
     yield env.timeout(load_s - copy_s)
+    spent_s = load_s if cpu_s is None else cpu_s
 
     if not image.try_lock("kexec-load"):
-        # kexec_trylock() failed: the syscall returns EBUSY and nothing is loaded
+        # kexec_trylock() failed: the syscall returns EBUSY and the image stays as it was
         trace.add(env.now, RecordKind.LOAD_END, ok=False, error="EBUSY")
-        sim.count_reload(unload_s + load_s, 0)
+        sim.count_reload(spent_s, 0)
         sim.refresh()
         return
     trace.add(env.now, RecordKind.LOCK_TAKEN, holder="kexec-load")
+    image.loaded = False
     if sim.kdump.syscall == "kexec_file_load":
         snapshot = sim.snapshot_for_load()
     image.busy_segments.update(ALL_SEGMENTS)
@@ -64,5 +160,5 @@ def kdump_reload(sim: Simulation, why: str) -> Process:
         )
     else:
         trace.add(env.now, RecordKind.LOAD_END, ok=False, error="FDT does not fit its segment")
-    sim.count_reload(unload_s + load_s, copy_bytes)
+    sim.count_reload(spent_s, copy_bytes)
     sim.refresh()
