@@ -4,8 +4,9 @@ The storm (``engine.run.storm``) says when cores and memory blocks come and go;
 this module turns each action into what the kernel does (DLPAR attach, one
 ``online`` uevent per thread, ``add`` then ``online`` per memory block added,
 ``offline`` then ``remove`` per block removed), queues each uevent on udev
-(``engine.userspace.udev``) and asks the strategy what its kdump rule runs. Every change of the image, the FDT or the
-machine refreshes the readiness timeline that outcomes and metrics read.
+(``engine.userspace.udev``) and asks the strategy what its kdump rule runs.
+Every change of the image, the FDT or the machine refreshes the readiness
+timeline that outcomes and metrics read.
 """
 
 from __future__ import annotations

@@ -110,6 +110,9 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
 
 
 def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
-    """Uevents the actions emit: one per thread for a core (pseries DLPAR), one per block."""
+    """Uevents the actions emit: one per thread for a core (pseries DLPAR), two per block.
+
+    A block added is ``add`` then ``online``; one removed ``offline`` then ``remove``.
+    """
     smt = scenario.machine.smt
-    return sum(smt if a.action.startswith("core") else 1 for a in actions)
+    return sum(smt if a.action.startswith("core") else 2 for a in actions)

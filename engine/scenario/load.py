@@ -58,7 +58,6 @@ from engine.errors import InputError
 from engine.scenario.events import read_churn, read_crash, read_storms
 from engine.scenario.kdump import read_kdump
 from engine.scenario.machine import read_machine
-from engine.scenario.udev import read_udev
 from engine.scenario.model import (
     ACTIONS,
     CPU_MODELS,
@@ -86,6 +85,7 @@ from engine.scenario.model import (
     UdevSpec,
 )
 from engine.scenario.reader import Reader, to_int, to_positive_duration, to_str
+from engine.scenario.udev import read_udev
 from engine.user_files import read_user_file
 
 __all__ = [
@@ -164,7 +164,8 @@ def _read_text(path: str | Path) -> str:
 
 # -- the parser ----------------------------------------------------------------------
 
-_TOP = ("scenario", "machine", "kdump", "udev", "storm", "churn", "crash", "compare")
+# [reproduce] belongs to `kdump-storm reproduce` (engine.run.reproduce_case reads it)
+_TOP = ("scenario", "machine", "kdump", "udev", "storm", "churn", "crash", "compare", "reproduce")
 
 
 def _parse(

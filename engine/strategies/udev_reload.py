@@ -66,7 +66,7 @@ class RestartJob:
             if unloaded:
                 sim.trace.add(sim.env.now, RecordKind.UNLOAD_END)
                 yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s)  # ExecStart
-            # else kdumpctl start finds kdump still loaded ("Kdump already running") and loads nothing
+            # else kdumpctl start finds kdump loaded ("Kdump already running"): no load
             if not self.rerun:
                 break
             self.rerun = False

@@ -21,14 +21,14 @@ from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
 class ThrottledReloads:
-    """The rule, the throttler and its lock; shared by ``udev-throttled`` and the RFC's memory path."""
+    """The rule, the throttler and its lock (``udev-throttled``, and the RFC's memory path)."""
 
     def __init__(self, strategy: Strategy) -> None:
         self.sim = strategy.sim
         self.flock_held = False
 
     def rule_program(self, uevent: Uevent) -> Process:
-        """Inside the udev worker: PID 1 serves is-active and systemd-run, then the worker is free."""
+        """In the udev worker: PID 1 serves is-active and systemd-run; then the worker is free."""
         sim = self.sim
         yield from sim.pid1.call(sim.scenario.udev.pid1_s)
         sim.env.process(self._throttler(uevent.describe()))

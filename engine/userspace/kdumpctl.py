@@ -50,9 +50,7 @@ class KdumpctlLock:
             return
         woken = self.env.event()
         self._waiters.append((why, woken))
-        self.trace.add(
-            self.env.now, RecordKind.RELOAD_QUEUED, why=why, waiting=len(self._waiters)
-        )
+        self.trace.add(self.env.now, RecordKind.RELOAD_QUEUED, why=why, waiting=len(self._waiters))
         yield woken
 
     def release(self) -> None:

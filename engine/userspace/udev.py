@@ -157,7 +157,8 @@ class UdevQueue:
             rules.callbacks.append(self._rules_done)
 
     def _rules_done(self, rules: simpy.Event) -> None:
-        uevent: Uevent = rules.value
+        uevent = rules.value
+        assert isinstance(uevent, Uevent)
         program = self.program(uevent)
         if program is None:
             self._finish(uevent)
