@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cli.outputs import write_new_file
 from engine.errors import InputError
+from engine.output_file import check_output_path, write_new_file
 from engine.run.session import Session
 from engine.scenario.load import STRATEGIES, load_scenario
 
@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     at = scenario.duration_s if args.at is None else args.at
     if not 0 <= at <= scenario.duration_s:
         raise InputError("--at", f"{at:g} s is outside the run (0 to {scenario.duration_s:g} s)")
+    check_output_path(args.output, force=args.force, option="-o")
     session = Session(scenario, strategy, args.seed)
     session.advance_to(at)
     blob = session.fdt_blob()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from cli.outputs import write_new_file
-from engine.errors import InputError
+from engine.output_file import check_output_path, write_new_file
 from engine.run.session import Session
 from engine.scenario.load import STRATEGIES, Scenario, load_scenario
 from engine.units import format_size
@@ -124,8 +122,8 @@ def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
 def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     strategies = args.strategy or list(scenario.strategies)
-    if args.trace and Path(args.trace).exists() and not args.force:
-        raise InputError(args.trace, "--trace: file exists; pass --force to replace it")
+    if args.trace is not None:  # refused before the run, not after it
+        check_output_path(args.trace, force=args.force, option="--trace")
     sessions = run_strategies(scenario, strategies, args.seed)
     if args.format == "json":
         out = {
@@ -138,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))  # strategies in the order asked
     else:
         print(comparison_table(scenario, sessions))
-    if args.trace:
+    if args.trace is not None:
         lines = []
         for name, session in sessions.items():
             for record in session.records:
