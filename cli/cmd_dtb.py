@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.outputs import STDOUT, check_new_file, write_output
+from cli.to_stdout import STDOUT, check_output, write_output
 from engine.errors import InputError
 from engine.run.session import Session
 from engine.scenario.load import STRATEGIES, load_scenario
@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     at = scenario.duration_s if args.at is None else args.at
     if not 0 <= at <= scenario.duration_s:
         raise InputError("--at", f"{at:g} s is outside the run (0 to {scenario.duration_s:g} s)")
-    if args.output != STDOUT:
-        check_new_file(args.output, force=args.force, option="-o")
+    check_output(args.output, force=args.force, option="-o")
     session = Session(scenario, strategy, args.seed)
     session.advance_to(at)
     blob = session.fdt_blob()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cli.outputs import STDOUT, check_new_file, write_output
+from cli.to_stdout import check_output, write_output
 from engine.run.exports import metrics_csv, series_csv, trace_jsonl
 from engine.run.run_meta import RunMeta, run_meta
 from engine.run.session import Session
@@ -140,9 +140,7 @@ def run(args: argparse.Namespace) -> int:
     strategies = args.strategy or list(scenario.strategies)
     # every output file is checked before the run: a typo costs nothing and prints nothing
     for attr, option in OUTPUTS:
-        path = getattr(args, attr, None)
-        if path and path != STDOUT:
-            check_new_file(path, force=args.force, option=option)
+        check_output(getattr(args, attr, None), force=args.force, option=option)
     sessions = run_strategies(scenario, strategies, args.seed)
     meta = run_meta(scenario.name, scenario.source, next(iter(sessions.values())).seed, strategies)
     if args.format == "json":
@@ -152,9 +150,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(comparison_table(scenario, sessions))
     views = list(sessions.values())
-    if args.trace:
+    if args.trace is not None:
         write_output(args.trace, trace_jsonl(meta, views), force=args.force, option="--trace")
-    if args.series:
+    if args.series is not None:
         data = series_csv(meta, views).encode()
         write_output(args.series, data, force=args.force, option="--series")
     return 0

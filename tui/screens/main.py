@@ -229,12 +229,14 @@ class MainScreen(Screen[None]):
         self._export("trace", ".jsonl", lambda s: [session_trace_jsonl(s)])
 
     def _export(self, what: str, suffix: str, chunks) -> None:
+        from engine.errors import InputError
+
         self.last_exports = []
         for s in self.runs.sessions:
             stem = export.stem_for(s.strategy, s.now_s, what)
             try:
-                path = export.write_new(self.export_dir, stem, suffix, chunks(s))
-            except (ValueError, OSError) as err:  # e.g. no FDT loaded right now
+                path = engine_link.write_export(self.export_dir, stem, suffix, chunks(s))
+            except (ValueError, InputError) as err:  # e.g. no FDT loaded right now
                 self.notify(f"{s.strategy}: nothing written: {err}", severity="error")
                 continue
             self.last_exports.append(path)
