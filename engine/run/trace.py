@@ -53,34 +53,6 @@ SPAN_STARTS: Mapping[RecordKind, RecordKind] = {
 }
 
 
-_LANE_OF = (
-    {k: "hotplug" for k in ("core-add", "core-remove", "block-add", "block-remove")}
-    | {
-        "uevent": "uevent",
-        "throttler-start": "udev",
-        "throttler-drop": "udev",
-        "throttler-settle": "udev",
-        "update-start": "kernel",
-        "update-end": "kernel",
-        "update-skip": "kernel",
-        "update-nospace": "kernel",
-        "crash-probe": "crash",
-    }
-    | {
-        k: "reload"
-        for k in (
-            "reload-queued",
-            "unload-start",
-            "unload-end",
-            "load-start",
-            "load-end",
-            "lock-taken",
-            "lock-released",
-        )
-    }
-)  # the JSON keeps its lane until the TUI pairs spans by id (next commit)
-
-
 @dataclass(frozen=True, slots=True)
 class Record:
     """One thing that happened at simulated time ``t_s``; ``span`` pairs a start with its end."""
@@ -100,9 +72,10 @@ class Record:
             "seq": self.seq,
             "t_s": round(self.t_s, 9),
             "kind": self.kind.value,
-            "lane": _LANE_OF[self.kind],
             "detail": dict(self.detail),
         }
+        if self.span is not None:
+            out["span"] = self.span
         return json.dumps(out, sort_keys=True, separators=(",", ":"))
 
 
