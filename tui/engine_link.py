@@ -1,16 +1,17 @@
 """The one place the TUI imports the engine: scenarios, sessions, lock step, strategies.
 
 Everything here is typed with the engine's own classes (re-exported for the
-widgets), so the TUI reads engine state through checked seams, never ``Any``.
+widgets), so the TUI reads engine state through checked seams, never an untyped value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from engine.devicetree.cpu_coverage import CoreCoverage
 from engine.errors import InputError
+from engine.output_file import write_fresh_file
 from engine.run.lockstep import Lockstep
 from engine.run.metrics import Metrics
 from engine.run.outcomes import Cause, Outcome, Readiness, Result
@@ -43,6 +44,7 @@ __all__ = [
     "new_session",
     "scenario_label",
     "strategy_names",
+    "write_export",
 ]
 
 
@@ -54,6 +56,14 @@ def load_scenario(path: str | Path) -> Scenario:
 def new_session(scenario: Scenario, strategy: str, seed: int | None = None) -> Session:
     """A fresh ``Session`` at t = 0 on ``scenario``'s storm."""
     return Session(scenario, strategy=strategy, seed=seed)
+
+
+def write_export(directory: Path, stem: str, suffix: str, chunks: bytes | Iterable[bytes]) -> Path:
+    """Write an export under the first free name (``engine.output_file.write_fresh_file``).
+
+    Raises ``engine.errors.InputError`` (one line) when it cannot be written.
+    """
+    return write_fresh_file(directory, stem, suffix, chunks)
 
 
 def strategy_names() -> tuple[str, ...]:
