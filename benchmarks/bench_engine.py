@@ -115,8 +115,8 @@ def row(scenario: Scenario, name: str) -> None:
     monte_carlo(history, session.duration_s, 10_000, RandomStreams(1).get("bench"))
     mc_ms = (time.perf_counter() - t1) * 1e3
     print(
-        f"{name:16} {wall:8.2f} {m['uevents']:8d} {m['uevents'] / wall:10.0f} "
-        f"{m['reloads']:8d} {m['kernel_updates']:8d} {len(session.records):8d} "
+        f"{name:16} {wall:8.2f} {m.uevents:8d} {m.uevents / wall:10.0f} "
+        f"{m.reloads:8d} {m.kernel_updates:8d} {len(session.records):8d} "
         f"{mc_ms:10.1f}"
     )
 

@@ -27,8 +27,8 @@ def test_one_480_gib_dimm_under_the_throttler_drains_in_86_s_with_about_21_reloa
     # pid1 = 86 s / 3840: PID 1 paces the 3840 matching online events
     s = run("rhel8_one_dimm", "udev-throttled")
     m = s.metrics(monte_carlo_runs=0)
-    assert m["udev_drained_s"] == pytest.approx(86, rel=0.25)
-    assert m["reloads"] == pytest.approx(21, rel=0.25)  # the mail's 86/4 estimate
+    assert m.udev_drained_s == pytest.approx(86, rel=0.25)
+    assert m.reloads == pytest.approx(21, rel=0.25)  # the mail's 86/4 estimate
     drained_at = s.sim.udev.drained_s
     settles = [r for r in s.records if r.kind == RecordKind.THROTTLER_SETTLE.value]
     before = [r for r in settles if r.t_s < drained_at]
@@ -45,8 +45,8 @@ def test_one_480_gib_dimm_under_the_throttler_drains_in_86_s_with_about_21_reloa
 def test_the_same_storm_per_event_gives_3840_serialised_reloads_settling_in_about_181_s():
     s = run("rhel7_one_dimm", "udev-reload")  # reload = 181 s / 3840 = 47 ms
     m = s.metrics(monte_carlo_runs=0)
-    assert m["reloads"] == 3840
-    assert m["settle_s"] == pytest.approx(181, rel=0.25)
+    assert m.reloads == 3840
+    assert m.settle_s == pytest.approx(181, rel=0.25)
     starts = [r.t_s for r in s.records if r.kind == RecordKind.UNLOAD_START.value]
     ends = [r.t_s for r in s.records if r.kind == RecordKind.LOAD_END.value]
     assert len(starts) == len(ends) == 3840

@@ -151,7 +151,7 @@ def test_a_memory_block_add_is_an_add_then_an_online_uevent_and_removal_offline_
     s.run_to_end()
     actions = [r.detail["action"] for r in s.records if r.kind == RecordKind.UEVENT.value]
     assert actions == ["add", "online", "offline", "remove"]
-    assert s.metrics()["udev_drained_s"] is not None
+    assert s.metrics().udev_drained_s is not None
 
 
 def test_udev_drained_runs_from_the_first_uevent_to_the_queue_last_empty():
@@ -163,7 +163,7 @@ def test_udev_drained_runs_from_the_first_uevent_to_the_queue_last_empty():
     )
     s = session(sc, "udev-reload")
     s.run_to_end()
-    assert s.metrics()["udev_drained_s"] == pytest.approx(0.42, abs=1e-4)
+    assert s.metrics().udev_drained_s == pytest.approx(0.42, abs=1e-4)
 
 
 def test_the_old_udev_latency_key_fails_on_one_line_naming_its_replacement():

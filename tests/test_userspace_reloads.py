@@ -63,7 +63,7 @@ def test_load_once_never_unloads_and_drops_an_event_that_arrives_inside_a_load()
     # the second block's add arrives mid-syscall and is dropped; its online matches no SUSE rule
     drops = kinds(s, RecordKind.THROTTLER_DROP)
     assert [d.detail["reason"] for d in drops] == ["kexec_crash_loaded=0"]
-    assert m["dropped_uevents"] == 1 and m["reloads"] == 1
+    assert m.dropped_uevents == 1 and m.reloads == 1
 
 
 def test_load_once_no_dump_windows_are_exactly_the_load_syscalls():
@@ -88,7 +88,7 @@ def try_restart(*times_s: float):
 def test_try_restart_requests_during_one_restart_give_one_more_restart_not_n():
     # restart 1.0 .. 1.75 (stop 1.0 .. 1.05, start 1.05 .. 1.75); five requests during the start
     s = try_restart(1, 1.3, 1.35, 1.4, 1.45, 1.5)
-    assert s.metrics()["reloads"] == 2
+    assert s.metrics().reloads == 2
     jobs = [r.detail["job"] for r in kinds(s, RecordKind.RELOAD_QUEUED)]
     assert jobs == ["installed", "merged-rerun", "merged", "merged", "merged", "merged"]
     # the per-event form runs all six
@@ -96,13 +96,13 @@ def test_try_restart_requests_during_one_restart_give_one_more_restart_not_n():
         scenario(blocks_at(1, 1.3, 1.35, 1.4, 1.45, 1.5), udev=INSTANT_UDEV), "udev-reload"
     )
     per_event.run_to_end()
-    assert per_event.metrics()["reloads"] == 6
+    assert per_event.metrics().reloads == 6
 
 
 def test_try_restart_request_while_the_unit_is_still_stopping_merges_into_that_restart():
     # job_type_allows_late_merge(): a running restart is still mergeable before its start
     s = try_restart(1, 1.02)
-    assert s.metrics()["reloads"] == 1
+    assert s.metrics().reloads == 1
     assert [r.detail["job"] for r in kinds(s, RecordKind.RELOAD_QUEUED)] == ["installed", "merged"]
 
 
@@ -118,4 +118,4 @@ def test_an_unload_that_meets_a_held_kexec_lock_fails_ebusy_and_leaves_the_image
     s.sim.image.unlock("crash-hotplug")
     s.sim.refresh()
     s.run_to_end()
-    assert kinds(s, RecordKind.LOAD_START) == [] and s.metrics()["reloads"] == 0
+    assert kinds(s, RecordKind.LOAD_START) == [] and s.metrics().reloads == 0

@@ -107,8 +107,8 @@ def _mean(xs: list[float]) -> float:
 
 def _metric(name: str) -> Callable[[Session], float]:
     def read(session: Session) -> float:
-        value = session.metrics(monte_carlo_runs=0)[name]
-        return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+        value = getattr(session.metrics(monte_carlo_runs=0), name)
+        return float("nan") if value is None else float(value)
 
     return read
 

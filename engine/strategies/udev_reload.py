@@ -27,7 +27,7 @@ import simpy
 
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
-from engine.userspace.kdumpctl import kdump_load, kdump_unload, kdumpctl_reload
+from engine.userspace.kdumpctl import kdump_load, kdumpctl_reload
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -60,11 +60,11 @@ class RestartJob:
             self.stopping = True
             unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
             load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
-            unloaded = kdump_unload(sim, why)  # ExecStop: kdumpctl stop
+            unload = sim.unload_image(why)  # ExecStop: kdumpctl stop
             yield sim.env.timeout(unload_s)
             self.stopping = False
-            if unloaded:
-                sim.trace.add(sim.env.now, RecordKind.UNLOAD_END)
+            if unload is not None:
+                sim.end_unload(unload)
                 yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s)  # ExecStart
             # else kdumpctl start finds kdump loaded ("Kdump already running"): no load
             if not self.rerun:

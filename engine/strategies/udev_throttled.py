@@ -41,13 +41,14 @@ class ThrottledReloads:
             sim.count_dropped()
             return
         self.flock_held = True
-        sim.trace.add(sim.env.now, RecordKind.THROTTLER_START, why=why)
+        span = sim.trace.begin(sim.env.now, RecordKind.THROTTLER_START, why=why)
         spec = sim.kdump.throttler
         yield sim.env.timeout(spec.sleep_s)
         settled = yield from sim.udev.settle(spec.settle_timeout_s)
-        sim.trace.add(
+        sim.trace.end(
             sim.env.now,
             RecordKind.THROTTLER_SETTLE,
+            span,
             returned=settled.returned.value,
             waited_s=round(settled.waited_s, 9),
             udev_in_flight=sim.udev.in_flight,

@@ -11,6 +11,9 @@
   the unload syscall's ``kexec_trylock()`` met a held lock) prints
   "Stopping kdump: [FAILED]" and loads nothing: the image stays as it was.
 - openSUSE ``load.sh`` runs ``kexec -p ... -a`` only: a load with no unload.
+
+Userspace calls the syscalls; what they do to the image and the kexec lock
+is the simulation's (``engine.run.image_changes``).
 """
 
 from __future__ import annotations
@@ -85,78 +88,51 @@ def kdump_reload(sim: Simulation, why: str) -> Process:
     """
     unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
     load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
-    if not kdump_unload(sim, why):
-        return
+    unload = sim.unload_image(why)
+    if unload is None:
+        return  # EBUSY: "Stopping kdump: [FAILED]", nothing loaded
     yield sim.env.timeout(unload_s)
-    sim.trace.add(sim.env.now, RecordKind.UNLOAD_END)
+    sim.end_unload(unload)
     yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s)
-
-
-def kdump_unload(sim: Simulation, why: str) -> bool:
-    """``kexec -p -u``: a ``kexec_trylock()``'d syscall; False (traced) on EBUSY."""
-    env, trace, image = sim.env, sim.trace, sim.image
-    trace.add(env.now, RecordKind.UNLOAD_START, why=why)
-    if not image.try_lock("kexec-unload"):
-        trace.add(
-            env.now,
-            RecordKind.UNLOAD_END,
-            ok=False,
-            error="EBUSY",
-            lock_holder=image.lock_holder,
-            message="kexec: failed to unload kdump kernel; Stopping kdump: [FAILED]",
-        )
-        return False
-    image.loaded = False
-    image.unlock("kexec-unload")
-    sim.refresh()
-    return True
 
 
 def kdump_load(sim: Simulation, load_s: float, *, cpu_s: float | None = None) -> Process:
     """``kexec -p ...``: prepare in userspace, then the load syscall under the kexec lock.
 
-    The syscall frees the old image first (``kimage_free(xchg(&kexec_crash_image,
-    NULL))``), so for a load with no unload before it (SUSE) the image is
-    absent only inside the syscall. With ``kexec_load`` kexec-tools reads the
-    machine when it starts; with ``kexec_file_load`` the kernel reads it
-    inside the syscall.
+    With ``kexec_load`` kexec-tools reads the machine when it starts; with
+    ``kexec_file_load`` the kernel reads it inside the syscall.
     """
-    env, trace, image = sim.env, sim.trace, sim.image
-    trace.add(env.now, RecordKind.LOAD_START, syscall=sim.kdump.syscall)
+    env = sim.env
+    spent_s = load_s if cpu_s is None else cpu_s
+    load = sim.begin_load(sim.kdump.syscall)
     if sim.kdump.syscall == "kexec_load":
         snapshot = sim.snapshot_for_load()
     copy_bytes = sim.load_copy_bytes()
     copy_s = min(load_s, copy_bytes / sim.kdump.copy_bandwidth_bytes_per_s)
     yield env.timeout(load_s - copy_s)
-    spent_s = load_s if cpu_s is None else cpu_s
 
-    if not image.try_lock("kexec-load"):
+    lock = sim.begin_copy("kexec-load", ALL_SEGMENTS)
+    if lock is None:
         # kexec_trylock() failed: the syscall returns EBUSY and the image stays as it was
-        trace.add(env.now, RecordKind.LOAD_END, ok=False, error="EBUSY")
-        sim.count_reload(spent_s, 0)
-        sim.refresh()
+        sim.end_load(load, cpu_s=spent_s, copied_bytes=0, ok=False, error="EBUSY")
         return
-    trace.add(env.now, RecordKind.LOCK_TAKEN, holder="kexec-load")
-    image.loaded = False
     if sim.kdump.syscall == "kexec_file_load":
         snapshot = sim.snapshot_for_load()
-    image.busy_segments.update(ALL_SEGMENTS)
-    sim.refresh()
     yield env.timeout(copy_s)
-    ok = sim.install_snapshot(snapshot)
-    image.busy_segments.clear()
-    image.loaded = ok
-    image.unlock("kexec-load")
-    trace.add(env.now, RecordKind.LOCK_RELEASED, holder="kexec-load")
-    if ok:
-        trace.add(
-            env.now,
-            RecordKind.LOAD_END,
+    if sim.finish_copy(lock, "kexec-load", snapshot):
+        sim.end_load(
+            load,
+            cpu_s=spent_s,
+            copied_bytes=copy_bytes,
             ok=True,
             fdt_bytes=snapshot.fdt_bytes,
             cpu_threads=len(sim.hole.fdt_threads()),
         )
     else:
-        trace.add(env.now, RecordKind.LOAD_END, ok=False, error="FDT does not fit its segment")
-    sim.count_reload(spent_s, copy_bytes)
-    sim.refresh()
+        sim.end_load(
+            load,
+            cpu_s=spent_s,
+            copied_bytes=copy_bytes,
+            ok=False,
+            error="FDT does not fit its segment",
+        )
