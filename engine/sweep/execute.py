@@ -92,16 +92,26 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         cluster.close()
 
 
-def run_on(client: Any, tasks: Sequence[Task], on_row: OnRow | None = None) -> Outcome:
-    """Every task on the client's cluster; an interrupted sweep keeps the rows done."""
+def run_on(
+    client: Any,
+    tasks: Sequence[Task],
+    on_row: OnRow | None = None,
+    *,
+    timeout_s: float | None = None,
+) -> Outcome:
+    """Every task on the client's cluster; an interrupted sweep keeps the rows done.
+
+    ``timeout_s`` bounds the whole wait (TimeoutError past it, pending tasks cancelled).
+    """
     from distributed import as_completed
 
     futures = [client.submit(run_task, task, pure=False) for task in tasks]
+    task_of = {f.key: t for f, t in zip(futures, tasks, strict=True)}
     rows: list[Row] = []
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, timeout=timeout_s):
             if future.status == "error":
-                rows.append(_lost(tasks[futures.index(future)], future))
+                rows.append(_lost(task_of[future.key], future))
             else:
                 rows.append(future.result())
             if on_row:
@@ -109,6 +119,9 @@ def run_on(client: Any, tasks: Sequence[Task], on_row: OnRow | None = None) -> O
     except KeyboardInterrupt:
         client.cancel([f for f in futures if not f.done()])
         return Outcome(tuple(sorted(rows, key=lambda r: r.index)), True)
+    except BaseException:
+        client.cancel([f for f in futures if not f.done()])
+        raise
     return Outcome(tuple(sorted(rows, key=lambda r: r.index)), False)
 
 
