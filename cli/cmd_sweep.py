@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.outputs import write_new_file
 from engine.errors import InputError
+from engine.output_file import check_output_path, write_new_file
 from engine.scenario.model import STRATEGIES
 
 NAME = "sweep"
@@ -99,16 +99,9 @@ def _check_output(path: str | None, formats: tuple[str, ...], option: str, force
     """Refuse a bad output name before anything runs, not after the sweep."""
     if path is None:
         return
-    target = Path(path)
-    if target.suffix.lower() not in formats:
+    if Path(path).suffix.lower() not in formats:
         raise InputError(path, f"{option}: use a {' or '.join(formats)} file name")
-    if target.is_dir():
-        raise InputError(path, f"{option} names a directory, not a file")
-    if target.exists() and not force:
-        raise InputError(path, f"{option}: file exists; pass --force to replace it")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(path, f"{option}: directory {str(parent)!r} does not exist")
+    check_output_path(path, force=force, option=option)
 
 
 def aggregate_table(keys: tuple[str, ...], aggregates: list, metrics: tuple[str, ...]) -> str:
