@@ -8,6 +8,7 @@ strategy), writes every row with ``-o``, draws the chart with ``--plot`` /
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -45,7 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.set_defaults(run=run)
-    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument(
+        "scenario",
+        help="scenario file (TOML), or a sweep file with a [sweep] table (scenarios/sweeps/)",
+    )
     p.add_argument(
         "--vary",
         action="append",
@@ -66,7 +70,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seeds",
         type=_count,
-        default=1,
         metavar="N",
         help="runs per point: the scenario's seed and the N-1 after it (default 1)",
     )
@@ -135,17 +138,20 @@ def run(args: argparse.Namespace) -> int:
     from engine.sweep.execute import run_dask, run_local
     from engine.sweep.grid import parse_vary
     from engine.sweep.plan import make_plan
+    from engine.sweep.spec import read_sweep_spec
     from engine.sweep.table import FORMATS, results_bytes
 
     _check_output(args.output, FORMATS, "-o", args.force)
     _check_output(args.plot_file, IMAGE_FORMATS, "--plot-file", args.force)
-    axes = [parse_vary(v) for v in args.vary]
+    spec = read_sweep_spec(args.scenario)
+    path = os.path.normpath(spec.scenario) if spec else args.scenario
+    axes = [parse_vary(v) for v in (*(spec.vary if spec else ()), *args.vary)]
     plan = make_plan(
-        args.scenario,
+        path,
         axes,
-        strategies=args.strategy or (),
-        seeds=args.seeds,
-        metrics=args.metric or (),
+        strategies=args.strategy or (spec.strategies if spec else ()),
+        seeds=args.seeds or (spec.seeds if spec else None) or 1,
+        metrics=args.metric or (spec.metrics if spec else ()),
     )
     progress = Progress(len(plan.tasks))
 

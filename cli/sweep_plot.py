@@ -33,10 +33,9 @@ def terminal_chart(chart: Chart, *, width: int = 100, height: int = 25, color: b
         plt.theme("clear")
     for s in chart.series:
         plt.plot(list(s.x), list(s.mean), label=s.label, marker="dot")
-        lower = [m - lo for m, lo in zip(s.mean, s.lo, strict=True)]
-        upper = [hi - m for m, hi in zip(s.mean, s.hi, strict=True)]
-        if any(lower) or any(upper):
-            plt.error(list(s.x), list(s.mean), yerr=[lower, upper])
+        half = [(hi - lo) / 2 for lo, hi in zip(s.lo, s.hi, strict=True)]  # t: symmetric
+        if any(half):
+            plt.error(list(s.x), list(s.mean), yerr=half)
     if chart.ticks:
         plt.xticks([x for x, _ in chart.ticks], [text for _, text in chart.ticks])
     plt.xlabel(_axis_title(chart))

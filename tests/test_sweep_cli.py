@@ -32,6 +32,8 @@ def test_plot_draws_axes_and_one_labelled_series_per_strategy(capsys):
         "--vary",
         "storm.0.every=100ms,250ms,500ms",
         "--plot",
+        "--seeds",
+        "2",  # an interval to draw as error bars
         "--strategy",
         "udev-throttled",
         "--strategy",

@@ -54,3 +54,34 @@ def lockstep(sessions: list[Any]) -> Any:
     from engine.run.lockstep import Lockstep
 
     return Lockstep(sessions)
+
+
+# -- sweeps (issue 13): the browser reads a sweep's rows; the engine reduces them ------
+
+
+def read_sweep(path: str | Path) -> Any:
+    """A sweep's CSV or Parquet rows (raises ``engine.errors.InputError`` on a bad file)."""
+    from engine.sweep.table import read_results
+
+    return read_results(path)
+
+
+def sweep_aggregates(results: Any, metrics: list[str]) -> list[Any]:
+    """Mean and 95% interval per (point, strategy) over the seeds, for ``metrics``."""
+    from engine.sweep.aggregate import aggregate
+
+    return aggregate(results.rows, metrics)
+
+
+def sweep_chart(aggregates: list[Any], metric: str) -> Any:
+    """The series a sweep chart draws (one per strategy) along the first varied key."""
+    from engine.sweep.chart import chart
+
+    return chart(aggregates, metric)
+
+
+def sweep_scenario(path: str | Path, point: Any) -> Any:
+    """The scenario at one sweep point (raises ``InputError`` if it no longer reads)."""
+    from engine.sweep.plan import scenario_at
+
+    return scenario_at(path, point)

@@ -119,3 +119,9 @@ def make_plan(
                     Task(len(tasks), point_text, source, str(base_dir), point, strategy, seed)
                 )
     return SweepPlan(source, tuple(axes), points, names, seeds, chosen, tuple(tasks))
+
+
+def scenario_at(path: str | Path, point: Point) -> Scenario:
+    """The scenario file with ``point``'s values set: what a sweep row replays."""
+    text = read_scenario_text(path)
+    return point_scenario(text, str(path), Path(path).resolve().parent, point)
