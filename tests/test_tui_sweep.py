@@ -63,3 +63,21 @@ def test_a_file_that_is_not_a_sweep_is_one_line_exit_2(tmp_path, capsys):
         capsys.readouterr().err
         == f"kdump-storm: {bad}: not a kdump-storm sweep: no column 'scenario'\n"
     )
+
+
+def test_the_open_dialog_takes_a_sweep_file_and_escape_comes_back(results_csv):
+    from tui.factory import make_app
+    from tui.screens.sweep import SweepScreen
+
+    async def scenario() -> None:
+        app = make_app(SMALL, "fdt-hole")
+        async with app.run_test(size=(120, 40)) as pilot:
+            storm = app.screen
+            storm.open_scenario(str(results_csv))
+            await pilot.pause()
+            assert isinstance(app.screen, SweepScreen)
+            assert app.screen.results.keys == ("storm.0.every",)
+            await pilot.press("escape")
+            assert app.screen is storm
+
+    asyncio.run(scenario())

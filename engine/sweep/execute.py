@@ -22,7 +22,7 @@ from engine.errors import InputError
 from engine.sweep.task import Row, Task, run_task
 
 OnRow = Callable[[Row], None]
-CONNECT_TIMEOUT_S = 30
+CONNECT_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)

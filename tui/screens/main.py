@@ -252,6 +252,9 @@ class MainScreen(Screen[None]):
     def open_scenario(self, path: str) -> None:
         from engine.errors import InputError
 
+        if Path(path).suffix.lower() in (".csv", ".parquet"):  # a sweep's rows (issue 13)
+            self.open_sweep(path)
+            return
         try:
             scenario = engine_link.load_scenario(path)
         except (InputError, OSError) as err:
@@ -278,6 +281,15 @@ class MainScreen(Screen[None]):
     def action_scroll_forward(self) -> None:
         for pane in self.panes:
             pane.timeline.scroll_by_screens(0.5)
+
+    def open_sweep(self, path: str) -> None:
+        from engine.errors import InputError
+        from tui.screens.sweep import SweepScreen
+
+        try:
+            self.app.push_screen(SweepScreen.from_file(path))
+        except (InputError, OSError) as err:
+            self.notify(str(err), severity="error", timeout=8)
 
     def action_quit(self) -> None:
         self.app.exit()
