@@ -76,7 +76,7 @@ def _point_error(err: InputError, point: Point) -> InputError:
 def metric_names(scenario: Scenario, strategy: str) -> list[str]:
     """The numeric metric columns a run gives (read off a run at t = 0)."""
     names = []
-    for name, value in flatten(Session(scenario, strategy).metrics(monte_carlo_runs=0)):
+    for name, value in flatten(Session(scenario, strategy).metrics(monte_carlo_runs=0).as_dict()):
         if value is None or isinstance(value, bool | int | float):
             names.append(name)
     return names

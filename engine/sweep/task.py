@@ -63,7 +63,7 @@ def run_task(task: Task) -> Row:
         scenario = parse_scenario(task.text, task.source, base)
         session = Session(scenario, task.strategy, task.seed)
         session.run_to_end()
-        metrics = flatten(session.metrics())
+        metrics = flatten(session.metrics().as_dict())
     except InputError as err:
         return Row(task.index, task.point, task.strategy, task.seed, (), f"InputError: {err}")
     except Exception as err:  # a model failure on one point must not end the sweep

@@ -250,17 +250,16 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PromptScreen("Open scenario file:", str(self.runs.path or "")), answer)
 
     def open_scenario(self, path: str) -> None:
-        from engine.errors import InputError
-
         if Path(path).suffix.lower() in (".csv", ".parquet"):  # a sweep's rows (issue 13)
             self.open_sweep(path)
             return
         try:
             scenario = engine_link.load_scenario(path)
-        except (InputError, OSError) as err:
+        except (engine_link.InputError, OSError) as err:
             self.notify(str(err), severity="error", timeout=8)
             return
-        self.runs = Runs(scenario, path, self.runs.strategies, self.runs.seed)
+        # in place: the app (and anything else holding these runs) sees the new scenario
+        self.runs.open(scenario, path, self.runs.strategies)
         self._sync(stats=True)
 
     def action_help(self) -> None:
@@ -283,12 +282,11 @@ class MainScreen(Screen[None]):
             pane.timeline.scroll_by_screens(0.5)
 
     def open_sweep(self, path: str) -> None:
-        from engine.errors import InputError
         from tui.screens.sweep import SweepScreen
 
         try:
             self.app.push_screen(SweepScreen.from_file(path))
-        except (InputError, OSError) as err:
+        except (engine_link.InputError, OSError) as err:
             self.notify(str(err), severity="error", timeout=8)
 
     def action_quit(self) -> None:
