@@ -20,6 +20,7 @@ from engine.run.trace import SPAN_ENDS, Record, RecordKind
 from engine.scenario.load import Scenario
 from engine.scenario.load import load_scenario as _load_scenario
 from engine.strategies import STRATEGY_NAMES
+from engine.units import format_size
 from scenarios import DEFAULT
 
 DEFAULT_SCENARIO = DEFAULT
@@ -43,6 +44,7 @@ __all__ = [
     "load_scenario",
     "new_session",
     "scenario_label",
+    "format_size",
     "strategy_names",
     "write_export",
 ]
