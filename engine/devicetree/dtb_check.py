@@ -160,7 +160,7 @@ def admit_dtb(blob: bytes, source: str) -> None:
     """The one gate a DTB passes before anything reads it: ``check_dtb``, then libfdt.
 
     libfdt's ``fdt_check_full()`` is stricter than the specification in places
-    (a NOP before the root node), and every later read goes through libfdt, so
+    (a NOP between the root's end and ``FDT_END``), and every later read goes through libfdt, so
     a tree it rejects is rejected here, once, with the file named.
     """
     check_dtb(blob, source)
