@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.rng import RandomStreams  # noqa: E402
 from engine.run.outcomes import monte_carlo  # noqa: E402
 from engine.run.session import Session  # noqa: E402
-from engine.scenario.load import STRATEGIES, Scenario, load_scenario, parse_scenario  # noqa: E402
+from engine.scenario.load import Scenario, load_scenario, parse_scenario  # noqa: E402
+from engine.strategies import STRATEGY_NAMES as STRATEGIES  # noqa: E402
 
 CASES = Path(__file__).resolve().parent.parent / "scenarios" / "reproduce"
 DIMM = {"rhel8_one_dimm": "udev-throttled", "rhel7_one_dimm": "udev-reload"}

@@ -10,13 +10,13 @@ import pytest
 from engine.errors import InputError
 from engine.scenario.load import (
     DEFAULT_BOOTARGS,
-    STRATEGIES,
     Probe,
     check_scenario_file,
     load_scenario,
     parse_scenario,
     with_overrides,
 )
+from engine.strategies import STRATEGY_NAMES
 from engine.units import Duration
 
 GIB = 1 << 30
@@ -150,7 +150,7 @@ def test_defaults_of_a_minimal_file(tmp_path):
     assert (u.children_max, u.event_s, u.reload_rule) == (None, 0.003, "systemd-run")
     assert u.pid1_s == pytest.approx(86 / 3840) and u.throttler_exec_s == 0.01
     assert s.storms == () and s.churn == () and s.crash.probes == ()
-    assert s.crash.monte_carlo == 10000 and s.strategies == STRATEGIES
+    assert s.crash.monte_carlo == 10000 and s.strategies == STRATEGY_NAMES
 
 
 def test_every_optional_key_and_its_units():

@@ -29,8 +29,8 @@ from typing import Any
 from engine.errors import InputError
 from engine.run.quantities import Quantity
 from engine.scenario.load import Scenario, parse_scenario
-from engine.scenario.model import STRATEGIES
 from engine.scenario.reader import Reader, to_choice, to_fraction, to_str
+from engine.strategies import STRATEGY_NAMES
 from engine.user_files import read_user_file
 
 DEFAULT_TOLERANCE = 0.25
@@ -151,7 +151,7 @@ def load_case(path: Path) -> Case:
     if w not in data:
         raise InputError(str(path), "a reproduce case needs a [reproduce] table", where=w)
     rp = r.table(data[w], w, ("strategy", "parameters", "check"))
-    strategy = r.get(rp, w, "strategy", to_choice(STRATEGIES))
+    strategy = r.get(rp, w, "strategy", to_choice(STRATEGY_NAMES))
     parameters = r.get(rp, w, "parameters", _parameters)
     raw_checks = rp.get("check")
     checks: list[Check] = []

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from engine.process import Process
 from engine.run.trace import RecordKind
-from engine.strategies.base import Process
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation

@@ -38,9 +38,9 @@ from typing import Any
 
 import simpy
 
+from engine.process import Process
 from engine.userspace.uevent import Uevent
 
-Process = Generator[Any, Any, None]
 WORKER_NUM_MAX = 2048
 MIB = 1 << 20
 
