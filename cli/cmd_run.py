@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument(
+        "--capture",
+        metavar="FILE",
+        help="replay this `udevadm monitor` or `journalctl -o json` capture from t = 0 "
+        "instead of the scenario's [[storm]] tables",
+    )
+    p.add_argument(
         "--format",
         choices=("table", "json", "csv"),
         default="table",
@@ -136,7 +142,7 @@ OUTPUTS = (("trace", "--trace"), ("series", "--series"))
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, capture=args.capture)
     strategies = args.strategy or list(scenario.strategies)
     # every output file is checked before the run: a typo costs nothing and prints nothing
     for attr, option in OUTPUTS:

@@ -13,7 +13,14 @@ from engine.run.storm import expand_storm, uevent_count
 from engine.scenario.load import STRATEGIES, check_scenario_file, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-NAMES = ["default", "memory_resize_3840", "mixed_churn", "hole_too_small", "large_lpar"]
+NAMES = [
+    "default",
+    "memory_resize_3840",
+    "mixed_churn",
+    "hole_too_small",
+    "large_lpar",
+    "capture_resize",
+]
 GIB = 1 << 30
 MIB = 1 << 20
 
