@@ -228,6 +228,12 @@ class MainScreen(Screen[None]):
         # the CLI's --trace format, metadata line first (issue 12)
         self._export("trace", ".jsonl", lambda s: [session_trace_jsonl(s)])
 
+    def action_export_perfetto(self) -> None:
+        from engine.run.exports import meta_of
+        from engine.run.perfetto import perfetto_json
+
+        self._export("perfetto", ".json", lambda s: [perfetto_json(meta_of(s), [s])])
+
     def _export(self, what: str, suffix: str, chunks) -> None:
         from engine.errors import InputError
 
@@ -250,14 +256,13 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PromptScreen("Open scenario file:", str(self.runs.path or "")), answer)
 
     def open_scenario(self, path: str) -> None:
-        from engine.errors import InputError
-
         try:
             scenario = engine_link.load_scenario(path)
-        except (InputError, OSError) as err:
+        except (engine_link.InputError, OSError) as err:
             self.notify(str(err), severity="error", timeout=8)
             return
-        self.runs = Runs(scenario, path, self.runs.strategies, self.runs.seed)
+        # in place: the app (and anything else holding these runs) sees the new scenario
+        self.runs.open(scenario, path, self.runs.strategies)
         self._sync(stats=True)
 
     def action_help(self) -> None:
