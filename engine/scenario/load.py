@@ -31,7 +31,9 @@ Keys and defaults (sizes take "512MiB", durations "250ms", see ``engine.units``)
             fixed + bytes libfdt memmoves / bandwidth (calibrated on libfdt, see bench_fdt).
 [[storm]]   at, action (cpu-add | cpu-remove | memory-add | memory-remove), cores (cpu)
             or size / blocks (memory), every (required when more than one), jitter
-            ("0s": each event is delayed by uniform(0, jitter)).
+            ("0s": each event is delayed by uniform(0, jitter)). Or: from_capture (a
+            udevadm monitor / journalctl -o json capture, relative to the scenario
+            file) and at ("0s"): see engine.scenario.capture.
 [[churn]]   start ("0s"), end (the duration), rate ("2/s", "30/min" or a number per
             second), cpu_fraction (0.5), add_fraction (0.5).
 [crash]     probes ([]; each { at = "7s", cpu = 3 | "newest" | "random" }, cpu
