@@ -46,6 +46,8 @@ def read_storms(
     phases = []
     block = machine.memory_block_bytes
     for i, (w, raw) in enumerate(_array(r, data, "storm")):
+        if "from_capture" in raw:
+            continue  # a captured storm: engine.scenario.capture_storms reads it
         t = r.section(raw, w)
         at = r.field(t, w, "at")
         action = r.field(t, w, "action")

@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.scenario.capture_storms import read_captures
 from engine.scenario.events import read_churn, read_crash, read_storms
 from engine.scenario.kdump import read_kdump
 from engine.scenario.machine import read_machine
@@ -81,15 +82,21 @@ __all__ = [
 # -- public entry points -------------------------------------------------------------
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and check a scenario file; raises ``InputError`` for the first problem."""
+def load_scenario(path: str | Path, *, capture: str | None = None) -> Scenario:
+    """Read and check a scenario file; raises ``InputError`` for the first problem.
+
+    ``capture`` (``run --capture FILE``) replaces the file's scripted storms with
+    that capture, replayed from t = 0.
+    """
     text = _read_text(path)
-    return parse_scenario(text, str(path), Path(path).parent)
+    return parse_scenario(text, str(path), Path(path).parent, capture=capture)
 
 
-def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scenario:
+def parse_scenario(
+    text: str, source: str, base_dir: Path | None = None, *, capture: str | None = None
+) -> Scenario:
     """A ``Scenario`` from TOML text; ``source`` names it in errors, ``base_dir`` anchors paths."""
-    scenario, errors = _parse(text, source, base_dir)
+    scenario, errors = _parse(text, source, base_dir, capture)
     if errors or scenario is None:
         raise errors[0]
     return scenario
@@ -125,7 +132,7 @@ def _read_text(path: str | Path) -> str:
 
 
 def _parse(
-    text: str, source: str, base_dir: Path | None
+    text: str, source: str, base_dir: Path | None, capture: str | None = None
 ) -> tuple[Scenario | None, list[InputError]]:
     try:
         data = tomllib.loads(text)
@@ -145,9 +152,14 @@ def _parse(
     duration = r.field(sc, "scenario", "duration")
     machine = read_machine(r, data, base_dir)
     kdump = read_kdump(r, data, machine)
+    if capture is not None:  # run --capture: the capture is the storm
+        data = {key: value for key, value in data.items() if key != "storm"}
     storms, peak_bytes = read_storms(r, data, machine, duration)
-    if machine.memory_possible_bytes is None and peak_bytes is not None:
-        machine = dataclasses.replace(machine, memory_possible_bytes=peak_bytes)
+    captures = read_captures(r, data, machine, duration, base_dir, capture)
+    if machine.memory_possible_bytes is None and (peak_bytes is not None or captures):
+        block = machine.memory_block_bytes
+        peaks = [peak_bytes or 0, *(c.peak_blocks * block for c in captures)]
+        machine = dataclasses.replace(machine, memory_possible_bytes=max(peaks))
     churn = read_churn(r, data, duration)
     crash = read_crash(r, data, machine, duration)
     cmp = r.section(data.get("compare"), "compare")
@@ -162,6 +174,7 @@ def _parse(
         machine=machine,
         kdump=kdump,
         storms=storms,
+        captures=captures,
         churn=churn,
         crash=crash,
         strategies=strategies,

@@ -254,6 +254,15 @@ TABLES: tuple[Table, ...] = (
             ),
             Key("every", parse_duration, 0.0, "s", "spacing, required for more than one event"),
             Key("jitter", parse_duration, 0.0, "s", "each event is delayed by uniform(0, jitter)"),
+            Key(
+                "from_capture",
+                to_str,
+                None,
+                "",
+                "instead of action: a udevadm monitor / journalctl -o json capture, relative "
+                'to the scenario file, replayed from at (default "0s" then); see '
+                "engine/scenario/capture.py",
+            ),
         ),
         array=True,
     ),
