@@ -29,8 +29,7 @@ from typing import Any
 from engine.errors import InputError
 from engine.run.quantities import Quantity
 from engine.scenario.load import Scenario, parse_scenario
-from engine.scenario.reader import Reader, to_choice, to_fraction, to_str
-from engine.strategies import STRATEGY_NAMES
+from engine.scenario.reader import Reader
 from engine.user_files import read_user_file
 
 DEFAULT_TOLERANCE = 0.25
@@ -81,52 +80,27 @@ class Case:
     checks: tuple[Check, ...]
 
 
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def _parameters(value: object) -> tuple[Parameter, ...]:
-    if not isinstance(value, list) or not value:
-        raise ValueError("expected a non-empty list of { key, figure } tables")
-    out = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"key", "figure"}:
-            raise ValueError(f"each parameter is {{ key = ..., figure = ... }}, got {item!r}")
-        out.append(Parameter(to_str(item["key"]), to_str(item["figure"])))
-    return tuple(out)
-
-
-CHECK_KEYS = (
-    "quantity",
-    "published",
-    "source",
-    "kind",
-    "tolerance",
-    "low",
-    "high",
-    "reason",
-    "conflict",
-)
-
-
 def _check(r: Reader, raw: object, w: str) -> Check | None:
-    t = r.table(raw, w, CHECK_KEYS)
-    quantity = r.get(t, w, "quantity", to_choice(tuple(q.value for q in Quantity)))
-    published = r.get(t, w, "published", _number)
-    low = r.get(t, w, "low", _number, None)
-    high = r.get(t, w, "high", _number, None)
+    t = r.section(raw, w)
+    quantity = r.field(t, w, "quantity")
+    if quantity is not None and quantity not in {q.value for q in Quantity}:
+        known = ", ".join(q.value for q in Quantity)
+        r.error(f"{w}.quantity", f"unknown quantity {quantity!r}; known: {known}")
+        quantity = None
+    published = r.field(t, w, "published")
+    low, high = r.field(t, w, "low"), r.field(t, w, "high")
     if (low is None) != (high is None):
         r.error(f"{w}.low", "give both low and high for a published range, or neither")
-    tolerance = r.get(t, w, "tolerance", to_fraction, DEFAULT_TOLERANCE)
-    reason = r.get(t, w, "reason", to_str, "")
-    if tolerance != DEFAULT_TOLERANCE and not reason:
+    tolerance = r.field(t, w, "tolerance")
+    reason = r.field(t, w, "reason")
+    if tolerance is not None and tolerance != DEFAULT_TOLERANCE and not reason:
         r.error(f"{w}.reason", "a tolerance other than 25% needs a reason")
-    source = r.get(t, w, "source", to_str)
-    kind = r.get(t, w, "kind", to_choice(tuple(k.value for k in FigureKind)))
-    conflict = r.get(t, w, "conflict", to_str, "")
-    if None in (quantity, published, source, kind):
+    source, kind, conflict = (
+        r.field(t, w, "source"),
+        r.field(t, w, "kind"),
+        r.field(t, w, "conflict"),
+    )
+    if None in (quantity, published, source, kind, tolerance):
         return None
     return Check(
         Quantity(quantity),
@@ -150,9 +124,10 @@ def load_case(path: Path) -> Case:
     w = "reproduce"
     if w not in data:
         raise InputError(str(path), "a reproduce case needs a [reproduce] table", where=w)
-    rp = r.table(data[w], w, ("strategy", "parameters", "check"))
-    strategy = r.get(rp, w, "strategy", to_choice(STRATEGY_NAMES))
-    parameters = r.get(rp, w, "parameters", _parameters)
+    rp = r.section(data[w], w)
+    strategy = r.field(rp, w, "strategy")
+    pairs = r.field(rp, w, "parameters") or ()
+    parameters = tuple(Parameter(key, figure) for key, figure in pairs)
     raw_checks = rp.get("check")
     checks: list[Check] = []
     if not isinstance(raw_checks, list) or not raw_checks:
