@@ -11,6 +11,7 @@ import pytest
 from engine.run.session import Session
 from engine.scenario.load import load_scenario
 from engine.strategies import STRATEGY_NAMES
+from tui import textual_internals as internals
 from tui.app import KdumpStormApp
 from tui.commands import COMMANDS
 from tui.factory import make_app
@@ -40,7 +41,7 @@ def drive(
 
 
 def screen_text(app: KdumpStormApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(strip.text for strip in internals.screen_strips(app.screen))
 
 
 def test_unload_window_facts() -> None:
@@ -90,9 +91,13 @@ def test_tree_is_decoded_from_the_hole_and_updates_incrementally() -> None:
         names = [name for name, _ in session.hole.cpu_nodes()]
         assert sorted(e.name for e in tree.entries if e.props) == sorted(names)
         assert tree.sync(session) is False  # nothing changed: nothing touched
+        assert 0x40 not in tree.first_threads
+        before = dict(zip(tree.first_threads, tree.entries, strict=True))
         screen.seek(5.1)  # one core added and written into the hole
-        assert tree.touched == 1
         assert tree.entry(0x40).status == "online"
+        after = dict(zip(tree.first_threads, tree.entries, strict=True))
+        assert set(after) - set(before) == {0x40}
+        assert all(after[t] == before[t] for t in before)  # the other cores unchanged
 
     drive(app, body)
 

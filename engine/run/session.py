@@ -17,6 +17,18 @@ from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
 from engine.kexec.crash_region import CrashRegion
 from engine.kexec.image import ImageState
 from engine.machine.topology import Machine
+from engine.run.explain import (
+    CrashTarget,
+    FdtProvenance,
+    MemoryCoverage,
+    ProbeExplanation,
+    Window,
+    explain_probe,
+    fdt_provenance,
+    memory_coverage,
+    no_dump_windows,
+    not_possible_thread,
+)
 from engine.run.outcomes import Outcome, Readiness
 from engine.run.simulation import Simulation
 from engine.run.trace import Record
@@ -169,9 +181,59 @@ class Session:
         last = history[-1]
         return [*self._exposure, (self.now_s, total + last.p_no_dump * (self.now_s - last.t0_s))]
 
+    def crash_target(self, cpu: int | str) -> CrashTarget:
+        """Whether a panic can be injected on ``cpu`` now, and if not why (nothing recorded).
+
+        A thread that is not possible gets the scenario reader's message; a possible
+        one that is offline cannot panic (no code runs on it).
+        """
+        if isinstance(cpu, int):
+            problem = not_possible_thread(cpu, self.machine.threads_possible)
+            if problem is None and cpu not in self.machine.online_threads:
+                problem = f"thread {cpu} is offline: no panic can start on it"
+            return CrashTarget(cpu, problem)
+        if cpu not in ("newest", "random"):
+            return CrashTarget(cpu, f"expected a thread number, 'newest' or 'random'; got {cpu!r}")
+        return CrashTarget(cpu, None if self.machine.online_threads else "no online CPU")
+
     def crash(self, cpu: int | str = "newest") -> Outcome | None:
-        """A panic now on ``cpu``: its outcome, recorded in the trace."""
+        """A panic now on ``cpu``: its outcome, recorded in the trace.
+
+        Raises ``ValueError`` (recording nothing) for a CPU ``crash_target`` refuses.
+        """
+        problem = self.crash_target(cpu).problem
+        if problem is not None and cpu not in ("newest", "random"):
+            raise ValueError(problem)
         return self.sim.probe(cpu)
+
+    # ------------------------------------------------------ explanations
+    def probe_explanations(self) -> list[ProbeExplanation]:
+        """Every crash probe so far with its cause and what ended its window."""
+        probes = [r for r in self.sim.trace.records if r.kind == "crash-probe"]
+        history, records = self.sim.history, self.sim.trace.records
+        return [
+            explain_probe(outcome, record.seq, history, records)
+            for outcome, record in zip(self.sim.probes, probes, strict=True)
+        ]
+
+    def no_dump_windows(self) -> list[Window]:
+        """Maximal stretches with ``p_no_dump > 0`` so far, the last one maybe still open."""
+        return no_dump_windows(self.sim.history, self.now_s)
+
+    def fdt_provenance(self) -> FdtProvenance:
+        """Whether the FDT in the segment or hole is the live image's, or what it is."""
+        return fdt_provenance(self.image)
+
+    def memory_coverage(self) -> MemoryCoverage:
+        """The elfcorehdr's PT_LOAD ranges against the memory blocks online now."""
+        m = self.machine
+        return memory_coverage(
+            self.sim.elfcorehdr.ram_ranges,
+            m.blocks_online,
+            self.sim.image.elfcorehdr_blocks,
+            m.memory_block_bytes,
+            m.memory_possible_bytes,
+        )
 
     def metrics(self, *, monte_carlo_runs: int | None = None) -> dict[str, object]:
         from engine.run.metrics import compute_metrics

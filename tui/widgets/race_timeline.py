@@ -118,7 +118,6 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.spc: float | None = None  # seconds per column; None until fitted to the width
         self.user_zoomed = False
         self._cache: dict[int, tuple[tuple[Any, ...], Strip]] = {}
-        self.strips_built = 0  # lane strips rebuilt so far (for tests and the benchmark)
         self._drawn_cursor: int | None = None
 
     # ---- data in -------------------------------------------------------------------------
@@ -254,7 +253,6 @@ class RaceTimeline(ScrollView, can_focus=True):
             cells = lane.cells(self.t_left_s, spc, width, self.now_s)
         strip = strip_of(cells)
         self._cache[row] = (key, strip)
-        self.strips_built += 1
         return strip
 
     def render_line(self, y: int) -> Strip:

@@ -13,6 +13,7 @@ from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from tui import fmt
+from tui import textual_internals as internals
 
 SEGMENT_STYLE: dict[str, str] = {
     "kernel": "bold blue",
@@ -157,15 +158,14 @@ class RegionBar(Widget):
         texts = self._line_texts()
         width = self.size.width
         if self.text_selection is not None or y >= len(texts):  # as Widget draws it
-            self._render_content()
-            lines = self._render_cache.lines
+            lines = internals.whole_render_lines(self)
             return lines[y] if y < len(lines) else Strip.blank(width, self.visual_style.rich_style)
-        self._dirty_regions.clear()
+        internals.forget_dirty_regions(self)
         line = texts[y]
         cached = self._strips.get(y)
         if cached is not None and cached[1] == width and cached[0] == line:
             return cached[2]
-        visual = visualize(self, line, markup=self._render_markup)
+        visual = visualize(self, line, markup=internals.render_markup(self))
         strip = Visual.to_strips(self, visual, width, 1, self.visual_style)[0]
         self._strips[y] = (line, width, strip)
         return strip
