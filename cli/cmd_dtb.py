@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from cli.outputs import write_new_file
 from engine.errors import InputError
+from engine.run.explain import PROVENANCE_TEXT, FdtProvenance
 from engine.run.session import Session
 from engine.scenario.load import STRATEGIES, load_scenario
 
@@ -43,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     session = Session(scenario, strategy, args.seed)
     session.advance_to(at)
     blob = session.fdt_blob()
+    provenance = session.fdt_provenance()
+    if provenance != FdtProvenance.LIVE:
+        print(f"{args.output}: {PROVENANCE_TEXT[provenance]}", file=sys.stderr)
     path = write_new_file(args.output, blob, force=args.force, option="-o")
     print(
         f"{path}: {len(blob)} bytes, {strategy} at {session.now_s:g} s "

@@ -400,21 +400,6 @@ def test_survives_resize_to_40x12_and_back() -> None:
     drive(app, body)
 
 
-def test_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
-
-    async def body(pilot, screen: MainScreen) -> None:
-        await pilot.press("n", "c", "z")
-        await pilot.resize_terminal(40, 12)
-        await pilot.pause()
-        await pilot.resize_terminal(100, 30)
-        await pilot.pause()
-        assert "image UNLOADED" in screen_text(app)
-
-    drive(app, body)
-
-
 def test_region_bar_lines_drawn_one_by_one_equal_the_whole_panel_after_each_frame() -> None:
     app = make_app(DEFAULT, "fdt-hole", speed=100)
 

@@ -44,3 +44,16 @@ def lockstep(sessions: list[Any]) -> Any:
     from engine.run.lockstep import Lockstep
 
     return Lockstep(sessions)
+
+
+def provenance_text(provenance: Any) -> str:
+    """What the bytes in the FDT segment or hole are (``Session.fdt_provenance()``)."""
+    from engine.run.explain import PROVENANCE_TEXT
+
+    return PROVENANCE_TEXT[provenance]
+
+
+def metrics_of(session: Any, monte_carlo_runs: int | None = 0) -> dict[str, Any]:
+    """``Session.metrics()`` as the JSON keys (``as_dict()`` once the engine types them)."""
+    m = session.metrics(monte_carlo_runs=monte_carlo_runs)
+    return dict(m.as_dict() if hasattr(m, "as_dict") else m)

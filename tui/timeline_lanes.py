@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui import palette
+
 Cell = tuple[str, str]
 BLANK: Cell = (" ", "")
 EPS = 1e-9  # in columns: a time on a column boundary falls in the later column
@@ -44,22 +46,22 @@ class Mark:
 
 # record kind -> (lane, mark char, style, rank) for point events
 MARKS: dict[str, tuple[str, str, str, int]] = {
-    "core-add": ("hotplug", "+", "bold green", 3),
+    "core-add": ("hotplug", "+", palette.GOOD, 3),
     "core-remove": ("hotplug", "−", "bold magenta", 2),
     "block-add": ("hotplug", "▪", "bold blue", 1),
     "block-remove": ("hotplug", "▫", "bold blue", 1),
     "uevent": ("uevent", "•", "cyan", 1),
-    "throttler-drop": ("udev", "✗", "bold red", 5),
+    "throttler-drop": ("udev", "✗", palette.BAD, 5),
     "reload-queued": ("reload", "+", "yellow", 1),
-    "update-skip": ("kernel", "!", "bold red", 5),
-    "update-nospace": ("kernel", "✗", "bold white on red", 6),
+    "update-skip": ("kernel", "!", palette.BAD, 5),
+    "update-nospace": ("kernel", "✗", palette.ALARM, 6),
 }
 # opening kind -> (closing kinds, lane, span char, style, rank)
 SPANS: dict[str, tuple[tuple[str, ...], str, str, str, int]] = {
     "throttler-start": (("throttler-settle",), "udev", "~", "yellow", 2),
-    "unload-start": (("load-end",), "reload", "━", "bold red", 3),
-    "lock-taken": (("lock-released",), "reload", "▓", "bold white on red", 4),
-    "update-start": (("update-end", "update-nospace"), "kernel", "▆", "bold yellow", 3),
+    "unload-start": (("load-end",), "reload", "━", palette.BAD, 3),
+    "lock-taken": (("lock-released",), "reload", "▓", palette.ALARM, 4),
+    "update-start": (("update-end", "update-nospace"), "kernel", "▆", palette.WARN, 3),
 }
 CLOSERS: dict[str, list[str]] = {}
 for _opener, (_closers, *_rest) in SPANS.items():
@@ -67,9 +69,9 @@ for _opener, (_closers, *_rest) in SPANS.items():
         CLOSERS.setdefault(_closer, []).append(_opener)
 
 CRASH_MARK: dict[str, tuple[str, str, int]] = {
-    "captured": ("✓", "bold green", 1),
-    "incomplete": ("◐", "bold yellow", 2),
-    "no-dump": ("✗", "bold white on red", 3),
+    "captured": ("✓", palette.GOOD, 1),
+    "incomplete": ("◐", palette.WARN, 2),
+    "no-dump": ("✗", palette.ALARM, 3),
 }
 
 # (lane id, gutter label)
@@ -266,12 +268,12 @@ class Lanes:
 def readiness_look(r: Any) -> tuple[str, str, int]:
     """no dump: red (full block when no image at all); incomplete: yellow; captured: green."""
     if r.p_no_dump >= 1.0:
-        return "█", "bold red", 3
+        return "█", palette.BAD, 3
     if r.p_no_dump > 0.0:
-        return "▄", "bold red", 3
+        return "▄", palette.BAD, 3
     if r.p_incomplete > 0.0:
-        return "▒", "bold yellow", 2
-    return "─", "green", 1
+        return "▒", palette.WARN, 2
+    return "─", palette.OK, 1
 
 
 def _tail(items: Sequence[Any], start: int) -> Iterable[Any]:

@@ -187,15 +187,42 @@ class RaceTimeline(ScrollView, can_focus=True):
         self._cache.clear()
 
     def zoom_by(self, steps: int) -> None:
-        """Zoom in (steps < 0) or out (steps > 0) around the cursor, which ends up centred."""
+        """Zoom in (steps < 0) or out (steps > 0) around the instant looked at: the cursor
+        when it is on screen, else the middle of the view; it stays where it was."""
         if self.spc is None:
             return
         index = min(range(len(ZOOMS_S)), key=lambda i: abs(ZOOMS_S[i] - self.spc))
         index = min(max(index + steps, 0), len(ZOOMS_S) - 1)
-        self.spc = ZOOMS_S[index]
+        self.zoom_to(ZOOMS_S[index])
+
+    def zoom_to(self, spc: float, around_s: float | None = None) -> None:
+        """``spc`` seconds per column, keeping ``around_s`` (default: the instant looked
+        at) on the same screen column."""
+        old = self.spc or 1.0
+        col = self.cursor_col
+        if around_s is None:
+            if 0 <= col < self.plot_width:
+                around_s = self.now_s
+            else:
+                col = self.plot_width // 2
+                around_s = self.t_left_s + col * old
+        else:
+            col = math.floor((around_s - self.t_left_s) / old)
+            if not 0 <= col < self.plot_width:
+                col = self.plot_width // 2
+        self.spc = spc
         self.user_zoomed = True
         self._fit()
-        self.scroll_to_col(math.floor(self.now_s / self.spc) - self.plot_width // 2)
+        self.scroll_to_col(math.floor(around_s / spc) - col)
+        self.refresh()
+
+    def fit_run(self) -> None:
+        """The whole run in the view: the finest zoom at which it fits."""
+        need = self.duration_s / self.plot_width
+        self.spc = next((z for z in ZOOMS_S if z >= need), ZOOMS_S[-1])
+        self.user_zoomed = False
+        self._fit()
+        self.scroll_to_col(0)
         self.refresh()
 
     def scroll_to_col(self, col: int) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
+from tui import engine_link
 from tui.widgets.cpus_tree import CpusTree
 from tui.widgets.race_timeline import RaceTimeline
 from tui.widgets.region_bar import RegionBar, RegionView
@@ -25,6 +26,7 @@ class SessionPane(Vertical):
         super().__init__(**kwargs)
         self.session = session
         self._fit: tuple[int | None, int | None] = (None, None)  # (hole generation, nodes)
+        self.comparing = False
 
     def compose(self) -> ComposeResult:
         yield RegionBar(classes="panel")
@@ -45,9 +47,18 @@ class SessionPane(Vertical):
             if region.hole is not None
             else f"crash region · {self.session.strategy} (no FDT hole: FDT is a plain segment)"
         )
-        self.cpus_tree.border_title = "/cpus in the kdump FDT"
+        self._tree_title()
         self.stats.border_title = "stats"
         self.timeline.border_title = "race timeline"
+
+    def _tree_title(self) -> None:
+        """The tree shows the FDT in the hole; say so when it is not the live image's."""
+        provenance = self.session.fdt_provenance()
+        title = "/cpus in the kdump FDT"
+        if provenance != "live":
+            title += " · " + engine_link.provenance_text(provenance)
+        if self.cpus_tree.border_title != title:
+            self.cpus_tree.border_title = title
 
     @property
     def region_bar(self) -> RegionBar:
@@ -80,7 +91,14 @@ class SessionPane(Vertical):
             self._fit = (generation, self.session.cpu_nodes_that_fit)
         return self._fit[1]
 
-    def sync(self, *, metrics: bool = False, chart: bool = False, follow: bool = False) -> None:
+    def sync(
+        self,
+        *,
+        metrics: bool = False,
+        chart: bool = False,
+        follow: bool = False,
+        y_max: float | None = None,
+    ) -> None:
         """Pull the session's state into the widgets; ``metrics`` and ``chart`` redraw those.
 
         Every read is incremental: the tree compares generations, the timeline reads
@@ -88,6 +106,7 @@ class SessionPane(Vertical):
         """
         s = self.session
         self.region_bar.show(RegionView.of(s, self.nodes_fit()))
+        self._tree_title()
         self.cpus_tree.sync(s)
         timeline = self.timeline
         start = timeline.readiness_resume
@@ -95,6 +114,6 @@ class SessionPane(Vertical):
         if follow:
             timeline.follow_cursor()
         if metrics:
-            self.stats.show_metrics(s.metrics(monte_carlo_runs=0))
+            self.stats.show_metrics(engine_link.metrics_of(s))
         if chart:
-            self.stats.show_chart(s.exposure_series(), s.duration_s)
+            self.stats.show_chart(s.exposure_series(), s.duration_s, y_max=y_max)

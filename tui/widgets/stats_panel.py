@@ -12,7 +12,7 @@ from textual.visual import visualize
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tui import fmt
+from tui import fmt, palette
 
 
 def _num(value: Any, unit: str = "") -> str:
@@ -30,7 +30,7 @@ def metric_text(metrics: Mapping[str, Any]) -> Text:
         (
             "exposure",
             _num(metrics.get("exposure_s", 0.0), " s"),
-            "bold red" if metrics.get("exposure_s") else "bold green",
+            palette.BAD if metrics.get("exposure_s") else palette.GOOD,
         ),
         ("at risk", _num(metrics.get("at_risk_s", 0.0), " s"), "bold"),
         ("windows", _num(windows.get("count", 0)), "bold"),
@@ -116,8 +116,15 @@ class StatsPanel(Vertical):
         static.update(visual, layout=lines is None or lines != self._metrics_lines)
         self._metrics_lines = lines
 
-    def show_chart(self, series: Sequence[tuple[float, float]], duration_s: float) -> None:
-        """Redraw the chart of ``Session.exposure_series()``."""
+    def show_chart(
+        self,
+        series: Sequence[tuple[float, float]],
+        duration_s: float,
+        *,
+        y_max: float | None = None,
+    ) -> None:
+        """Redraw the chart of ``Session.exposure_series()`` (on ``0 .. y_max`` if given:
+        compare mode's shared scale)."""
         self.duration_s = duration_s
         plot = self.query_one(PlotextPlot)
         self.series = thin(series, max(plot.size.width * 2, 64))  # braille: 2 dots a column
@@ -129,5 +136,5 @@ class StatsPanel(Vertical):
         plt.plot(xs, ys, marker="braille")
         plt.title("cumulative exposure (s)")
         plt.xlim(0, max(duration_s, 1e-9))
-        plt.ylim(0, max(max(ys) * 1.1, 0.1))
+        plt.ylim(0, max((max(ys) if y_max is None else y_max) * 1.1, 0.1))
         plot.refresh()
