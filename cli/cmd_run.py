@@ -6,6 +6,7 @@ import argparse
 import json
 
 from cli.to_stdout import check_output, write_output
+from engine.run.definitions import footnote
 from engine.run.exports import metrics_csv, series_csv, trace_jsonl
 from engine.run.run_meta import RunMeta, run_meta
 from engine.run.session import Session
@@ -129,6 +130,7 @@ def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
                 for i, (c, w) in enumerate(zip(r, widths, strict=True))
             ).rstrip()
         )
+    lines += ["", "Definitions:", footnote()]
     return "\n".join(lines)
 
 

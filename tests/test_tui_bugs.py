@@ -204,14 +204,14 @@ def test_an_fdt_not_loaded_says_what_it_is_in_the_tree_and_in_exports(tmp_path: 
     app = make_app(DEFAULT, "udev-reload", at=5.9, export_dir=tmp_path)
 
     async def body(pilot, screen: MainScreen) -> None:
-        assert "not live" in str(screen.panes[0].cpus_tree.border_title)
+        assert "NOT LIVE: the last load's FDT" in str(screen.panes[0].cpus_tree.border_title)
         await pilot.press("d")
         await pilot.pause()
         (path,) = screen.last_exports
         assert "last-load" in path.name
         screen.seek(3.0)  # loaded again, before the storm
         await pilot.pause()
-        assert "not live" not in str(screen.panes[0].cpus_tree.border_title)
+        assert "NOT LIVE" not in str(screen.panes[0].cpus_tree.border_title)
 
     drive(app, body)
 

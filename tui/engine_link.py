@@ -67,3 +67,10 @@ def metrics_of(session: Any, monte_carlo_runs: int | None = 0) -> dict[str, Any]
     """``Session.metrics()`` as the JSON keys (``as_dict()`` once the engine types them)."""
     m = session.metrics(monte_carlo_runs=monte_carlo_runs)
     return dict(m.as_dict() if hasattr(m, "as_dict") else m)
+
+
+def definitions() -> tuple[tuple[str, str], ...]:
+    """(term, definition) of the run's figures: exposure, at risk, settle, P(captured)..."""
+    from engine.run.definitions import DEFINITIONS
+
+    return DEFINITIONS

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui import palette
+from tui import legend
 
 Cell = tuple[str, str]
 BLANK: Cell = (" ", "")
@@ -44,46 +44,20 @@ class Mark:
     rank: int
 
 
-# record kind -> (lane, mark char, style, rank) for point events
+# the glyphs are tui.legend's; these are its tables in the shape the lanes read
 MARKS: dict[str, tuple[str, str, str, int]] = {
-    "core-add": ("hotplug", "+", palette.GOOD, 3),
-    "core-remove": ("hotplug", "−", "bold magenta", 2),
-    "block-add": ("hotplug", "▪", "bold blue", 1),
-    "block-remove": ("hotplug", "▫", "bold blue", 1),
-    "uevent": ("uevent", "•", "cyan", 1),
-    "throttler-drop": ("udev", "✗", palette.BAD, 5),
-    "reload-queued": ("reload", "+", "yellow", 1),
-    "update-skip": ("kernel", "!", palette.BAD, 5),
-    "update-nospace": ("kernel", "✗", palette.ALARM, 6),
+    kind: (lane, g.char, g.style, g.rank) for kind, (lane, g) in legend.MARKS.items()
 }
-# opening kind -> (closing kinds, lane, span char, style, rank)
 SPANS: dict[str, tuple[tuple[str, ...], str, str, str, int]] = {
-    "throttler-start": (("throttler-settle",), "udev", "~", "yellow", 2),
-    "unload-start": (("load-end",), "reload", "━", palette.BAD, 3),
-    "lock-taken": (("lock-released",), "reload", "▓", palette.ALARM, 4),
-    "update-start": (("update-end", "update-nospace"), "kernel", "▆", palette.WARN, 3),
+    kind: (closers, lane, g.char, g.style, g.rank)
+    for kind, (closers, lane, g) in legend.SPANS.items()
 }
 CLOSERS: dict[str, list[str]] = {}
 for _opener, (_closers, *_rest) in SPANS.items():
     for _closer in _closers:
         CLOSERS.setdefault(_closer, []).append(_opener)
 
-CRASH_MARK: dict[str, tuple[str, str, int]] = {
-    "captured": ("✓", palette.GOOD, 1),
-    "incomplete": ("◐", palette.WARN, 2),
-    "no-dump": ("✗", palette.ALARM, 3),
-}
-
-# (lane id, gutter label)
-LANES: tuple[tuple[str, str], ...] = (
-    ("hotplug", "hotplug"),
-    ("uevent", "uevents"),
-    ("udev", "udev/throttler"),
-    ("reload", "kdumpctl"),
-    ("kernel", "kernel update"),
-    ("readiness", "readiness"),
-    ("crash", "crashes"),
-)
+LANES = legend.LANES
 
 
 @dataclass(slots=True)
@@ -229,9 +203,9 @@ class Lanes:
                 self.lanes[SPANS[opener][1]].close(span, record.t_s)
                 break
         if kind == "crash-probe":
-            result = str(record.detail.get("result", ""))
-            char, style, rank = CRASH_MARK.get(result, ("?", "bold", 1))
-            self.lanes["crash"].add_mark(Mark(record.t_s, char, style, rank))
+            cause = record.detail.get("cause")
+            g = legend.probe_glyph(str(record.detail.get("result", "")), cause and str(cause))
+            self.lanes["crash"].add_mark(Mark(record.t_s, g.char, g.style, g.rank))
 
     @property
     def readiness_resume(self) -> int:
@@ -266,14 +240,13 @@ class Lanes:
 
 
 def readiness_look(r: Any) -> tuple[str, str, int]:
-    """no dump: red (full block when no image at all); incomplete: yellow; captured: green."""
-    if r.p_no_dump >= 1.0:
-        return "█", palette.BAD, 3
+    """A segment's own look; ``RaceTimeline`` then shades each column by its share of time
+    with no dump (``Session.exposure_between``), so the height is the same at any zoom."""
     if r.p_no_dump > 0.0:
-        return "▄", palette.BAD, 3
+        return legend.NO_DUMP_LEVELS[-1], legend.NO_DUMP.style, legend.NO_DUMP.rank
     if r.p_incomplete > 0.0:
-        return "▒", palette.WARN, 2
-    return "─", palette.OK, 1
+        return legend.INCOMPLETE.char, legend.INCOMPLETE.style, legend.INCOMPLETE.rank
+    return legend.READY.char, legend.READY.style, legend.READY.rank
 
 
 def _tail(items: Sequence[Any], start: int) -> Iterable[Any]:

@@ -36,12 +36,21 @@ COVER_KINDS: tuple[str, ...] = (
 )
 
 
+IMAGE_CAUSES = frozenset({"unloaded", "kexec-locked", "image-null"})  # no image to use at all
+
+
 @dataclass(frozen=True, slots=True)
 class Cover:
-    """What ended a probe's window: the record at that instant, or None (still open)."""
+    """What ended a probe's window: the record at that instant.
+
+    ``held`` is False when the image came back only for an instant: a load ended and
+    the next reload unloaded it at the same simulated time (the readiness history
+    keeps no zero-length state), so nothing stayed covered.
+    """
 
     t_s: float
     kind: str | None  # the record kind that ended it (a reload's load-end, update-end...)
+    held: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +146,16 @@ def explain_probe(
             if _covered(seg, outcome):
                 cover = Cover(seg.t0_s, _record_at(records, seg.t0_s, seq))
                 break
+        momentary = None
+        if outcome.cause in IMAGE_CAUSES:  # a load that ends brings an image back
+            momentary = _first_after(records, seq, ("load-end", "update-end"))
+        if momentary is not None and (cover is None or momentary.t_s < cover.t_s):
+            cover = Cover(momentary.t_s, momentary.kind, held=False)
     return ProbeExplanation(seq, outcome.t_s, outcome.cpu, outcome.result, outcome.cause, cover)
+
+
+def _first_after(records: Sequence[Record], seq: int, kinds: tuple[str, ...]) -> Record | None:
+    return next((r for r in records[seq + 1 :] if r.kind in kinds), None)
 
 
 def _record_at(records: Sequence[Record], t_s: float, after_seq: int) -> str | None:

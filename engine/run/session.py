@@ -8,8 +8,9 @@ out is engine state to read; nothing here knows about a UI.
 
 from __future__ import annotations
 
+import bisect
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine.devicetree.cpu_coverage import CoreCoverage, core_coverage
 from engine.devicetree.fdt_hole import FdtHole
@@ -109,6 +110,26 @@ class Session:
             env.step()
         return None
 
+    def finish_instant(self) -> None:
+        """Process every event due at the current instant: the state once it is complete
+        (``advance_to(t)`` stops before the events at ``t``; a jump lands after them)."""
+        env = self.sim.env
+        while env.peek() <= env.now and env.peek() < self.duration_s:
+            env.step()
+        self._stepped = len(self.sim.trace)
+
+    def run_until(self, done: Callable[[], bool]) -> bool:
+        """Step instant by instant until ``done()`` holds once an instant is complete;
+        False (at the end of the run) when it never does."""
+        env = self.sim.env
+        while env.peek() < self.duration_s:
+            env.step()
+            self.finish_instant()
+            if done():
+                return True
+        self.advance_to(self.duration_s)
+        return False
+
     def run_to_end(self) -> None:
         self.advance_to(self.duration_s)
 
@@ -180,6 +201,30 @@ class Session:
             self._exposure.append((t, total))
         last = history[-1]
         return [*self._exposure, (self.now_s, total + last.p_no_dump * (self.now_s - last.t0_s))]
+
+    def exposure_between(self, edges_s: Sequence[float]) -> list[float]:
+        """Exposure (s) within each ``[edges_s[i], edges_s[i + 1]]``, up to now.
+
+        P(no dump) is constant between two points of ``exposure_series()``, so the
+        cumulative exposure is linear there: a reader asking for many small intervals
+        (a timeline column each) gets the same integral the metrics take.
+        """
+        series = self.exposure_series()
+        times = [t for t, _ in series]
+        now = self.now_s
+
+        def cumulative(t_s: float) -> float:
+            t_s = min(max(t_s, 0.0), now)
+            k = bisect.bisect_right(times, t_s) - 1
+            if k < 0:
+                return 0.0
+            if k + 1 >= len(series):
+                return series[-1][1]
+            (t0, e0), (t1, e1) = series[k], series[k + 1]
+            return e0 if t1 <= t0 else e0 + (e1 - e0) * (t_s - t0) / (t1 - t0)
+
+        values = [cumulative(t) for t in edges_s]
+        return [max(b - a, 0.0) for a, b in zip(values, values[1:], strict=False)]
 
     def crash_target(self, cpu: int | str) -> CrashTarget:
         """Whether a panic can be injected on ``cpu`` now, and if not why (nothing recorded).

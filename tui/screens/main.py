@@ -8,7 +8,6 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui import commands, engine_link, export
@@ -16,9 +15,11 @@ from tui.messages import SeekRequested
 from tui.playback import Playback
 from tui.runs import Runs
 from tui.screens.help import HelpScreen
+from tui.screens.main_views import ViewActions
 from tui.screens.prompt import PromptScreen
 from tui.widgets.compare_table import CompareTable
 from tui.widgets.header import SimHeader
+from tui.widgets.legend_strip import LegendStrip
 from tui.widgets.session_pane import SessionPane
 
 # ~4 refreshes per second at 30 frames/s: the stats and the chart lag the clock by at
@@ -28,7 +29,7 @@ METRICS_EVERY_FRAMES = 8
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ViewActions):
     """Drives the sessions and pushes their state into the panes."""
 
     BINDINGS = commands.bindings()
@@ -54,12 +55,15 @@ class MainScreen(Screen[None]):
         self.last_step: list[tuple[int, Any]] = []  # (session index, record) pairs
         self.last_crash: list[Any] = []
         self.last_exports: list[Path] = []
+        self.selected_probe: int | None = None  # the trace seq of the probe whose detail shows
+        self.verdict_shown = False
 
     def compose(self) -> ComposeResult:
         yield SimHeader()
         with Horizontal(id="panes"):
             for i, session in enumerate(self.runs.sessions):
                 yield SessionPane(session, classes="pane second" if i else "pane")
+        yield LegendStrip()
         yield CompareTable(id="compare", classes="panel")
         yield Footer()
 
@@ -120,6 +124,7 @@ class MainScreen(Screen[None]):
                 chart=stats or chart,
                 follow=follow,
                 y_max=y_max,
+                probe=self.selected_probe if (stats or metrics) else -1,
             )
         table = self.query_one(CompareTable)
         table.display = comparing
@@ -157,6 +162,7 @@ class MainScreen(Screen[None]):
             self.frames += 1
             if self.runs.finished:
                 self.playback.playing = False
+                self.call_later(self.maybe_verdict)
             phase = self.frames % METRICS_EVERY_FRAMES
             self._sync(  # metrics and chart never on the same frame
                 stats=self.runs.finished,
@@ -184,6 +190,7 @@ class MainScreen(Screen[None]):
     def action_step(self) -> None:
         self.last_step = self.runs.step()
         self._sync(stats=True, follow=True)
+        self.maybe_verdict()
 
     def action_faster(self) -> None:
         self.playback.faster()
@@ -194,6 +201,7 @@ class MainScreen(Screen[None]):
         self._update_header()
 
     def action_restart(self) -> None:
+        self.verdict_shown = False
         self.runs.restart()
         self._sync(stats=True)
         for pane in self.panes:
@@ -205,6 +213,7 @@ class MainScreen(Screen[None]):
         nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
         self.runs.restart(0, nxt)
         self.runs.restart()  # the other side of a comparison restarts too: same clock
+        self.verdict_shown = False
         self._sync(stats=True)
         self.notify(f"strategy {nxt}: restarted on the same storm", timeout=3)
 

@@ -26,40 +26,37 @@ def metric_text(metrics: Mapping[str, Any]) -> Text:
     windows = metrics.get("windows") or {}
     hole = metrics.get("fdt_hole") or {}
     probes = metrics.get("probes") or []
+    # key figures first: a small panel cuts the last ones
+    exposure = metrics.get("exposure_s", 0.0)
     pairs: list[tuple[str, str, str]] = [
-        (
-            "exposure",
-            _num(metrics.get("exposure_s", 0.0), " s"),
-            palette.BAD if metrics.get("exposure_s") else palette.GOOD,
-        ),
+        ("exposure", _num(exposure, " s"), palette.BAD if exposure else palette.GOOD),
         ("at risk", _num(metrics.get("at_risk_s", 0.0), " s"), "bold"),
-        ("windows", _num(windows.get("count", 0)), "bold"),
+    ]
+    if probes:
+        lost = sum(1 for p in probes if p.get("result") != "captured")
+        pairs.append(("probes lost", f"{lost} of {len(probes)}", palette.BAD if lost else "bold"))
+    if hole:
+        pairs.append(("NOSPACE", _num(hole.get("nospace", 0)), "bold"))
+    pairs += [
         ("longest", _num(windows.get("max_s", 0.0), " s"), "bold"),
+        ("windows", _num(windows.get("count", 0)), "bold"),
         ("reloads", _num(metrics.get("reloads", 0)), "bold"),
-        ("dropped uevents", _num(metrics.get("dropped_uevents", 0)), "bold"),
         ("kernel updates", _num(metrics.get("kernel_updates", 0)), "bold"),
         ("skipped", _num(metrics.get("skipped_updates", 0)), "bold"),
+        ("dropped uevents", _num(metrics.get("dropped_uevents", 0)), "bold"),
     ]
     if hole:
         size = int(hole.get("size_bytes", 0)) or 1
         used = int(hole.get("used_bytes", 0))
         peak = int(hole.get("peak_used_bytes", used))
         pairs.append(
-            (
-                "FDT",
-                f"{fmt.size(used)} ({100 * used / size:.1f}%), peak "
-                f"{fmt.size(peak)}, NOSPACE {hole.get('nospace', 0)}",
-                "bold",
-            )
+            ("FDT", f"{fmt.size(used)} ({100 * used / size:.1f}%), peak {fmt.size(peak)}", "bold")
         )
-    if probes:
-        lost = sum(1 for p in probes if p.get("result") != "captured")
-        pairs.append(("crash probes", f"{len(probes)} ({lost} lost)", "bold"))
     text = Text()
     for i, (label, value, style) in enumerate(pairs):
         if i:
             text.append("  ")
-        text.append(label + " ", style="dim")
+        text.append(label + " ", style=palette.MUTED)
         text.append(value, style=style)
     return text
 
