@@ -38,8 +38,10 @@ def toasts(app) -> str:
     return " ".join(str(t.render()) for t in app.screen.query(Toast))
 
 
-def shown_metrics(screen: MainScreen, i: int = 0) -> dict:
-    return dict(screen.panes[i].stats.metrics)
+def shown_metrics(screen: MainScreen, i: int = 0):
+    metrics = screen.panes[i].stats.metrics
+    assert metrics is not None
+    return metrics
 
 
 def test_pausing_shows_the_stats_of_the_instant_paused_at() -> None:
@@ -55,8 +57,8 @@ def test_pausing_shows_the_stats_of_the_instant_paused_at() -> None:
         truth = session.metrics(monte_carlo_runs=0)
         shown = shown_metrics(screen)
         assert screen.query_one(SimHeader).now_s == session.now_s == pytest.approx(5 + 70 / 30)
-        assert shown["exposure_s"] == truth["exposure_s"]
-        assert shown["at_risk_s"] == truth["at_risk_s"]
+        assert shown.exposure_s == truth.exposure_s
+        assert shown.at_risk_s == truth.at_risk_s
         assert screen.panes[0].stats.series[-1] == session.exposure_series()[-1]
 
     drive(app, body)
@@ -73,7 +75,7 @@ def test_while_playing_stats_and_chart_lag_at_most_one_refresh_period() -> None:
         for _ in range(40):  # 40 frames: 133 s
             screen.advance_frames(1)
             now = screen.runs.now_s
-            assert shown_metrics(screen)["elapsed_s"] >= now - period_s - 1e-9
+            assert shown_metrics(screen).elapsed_s >= now - period_s - 1e-9
             assert screen.panes[0].stats.series[-1][0] >= now - period_s - 1e-9
 
     drive(app, body)

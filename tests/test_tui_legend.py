@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.run.outcomes import Cause, Result
-from engine.run.trace import RecordKind
+from engine.run.trace import SPAN_ENDS, RecordKind
 from tests.test_tui_app import drive, screen_text
 from tui import legend
 from tui.factory import make_app
@@ -19,10 +19,14 @@ DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.toml"
 def test_every_record_kind_has_a_glyph_or_says_why_not() -> None:
     """A new record kind (issue 8's settle, issue 9's torn FDT...) fails here until the
     legend says how it is drawn."""
-    closers = {c for closers, _lane, _g in legend.SPANS.values() for c in closers}
-    covered = set(legend.MARKS) | set(legend.SPANS) | closers | set(legend.NOT_DRAWN)
+    ends = {end.value for ends in SPAN_ENDS.values() for end in ends}  # drawn as a span's end
+    covered = set(legend.MARKS) | set(legend.SPANS) | ends | set(legend.NOT_DRAWN)
     covered.add("crash-probe")  # drawn by outcome and cause, below
     assert {k.value for k in RecordKind} - covered == set()
+
+
+def test_every_span_the_engine_opens_is_drawn() -> None:
+    assert {start.value for start in SPAN_ENDS} <= set(legend.SPANS)
 
 
 def test_every_outcome_and_cause_has_a_probe_glyph() -> None:
@@ -42,7 +46,7 @@ def test_one_glyph_per_meaning() -> None:
 
 def test_the_lanes_draw_the_legend_glyphs() -> None:
     assert {k: v[1] for k, v in MARKS.items()} == {k: g.char for k, (_, g) in legend.MARKS.items()}
-    assert {k: v[2] for k, v in SPANS.items()} == {k: g.char for k, (*_, g) in legend.SPANS.items()}
+    assert {k: v[1] for k, v in SPANS.items()} == {k: g.char for k, (_, g) in legend.SPANS.items()}
 
 
 def test_l_shows_the_legend_strip_and_hides_it_again() -> None:

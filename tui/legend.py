@@ -46,34 +46,22 @@ MARKS: dict[str, tuple[str, Glyph]] = {
         Glyph("N", palette.ALARM, 6, "update failed: NOSPACE in the hole"),
     ),
 }
-# spans: opening kind -> (closing kinds, lane, glyph)
-SPANS: dict[str, tuple[tuple[str, ...], str, Glyph]] = {
+# spans: start kind -> (lane, glyph); the engine pairs each start with its end
+# (``engine.run.trace.SPAN_ENDS``, by span id). An unload and the load after it are
+# one meaning, one glyph: no image is loaded from the unload to the load's end.
+NO_IMAGE = Glyph("━", palette.BAD, 3, "kdumpctl reload: unload, then load (no image)")
+SPANS: dict[str, tuple[str, Glyph]] = {
     "throttler-start": (
-        ("throttler-settle",),
         "udev",
         Glyph("~", palette.WARN, 2, "throttler waiting for udev to settle"),
     ),
-    "unload-start": (
-        ("load-end",),
-        "reload",
-        Glyph("━", palette.BAD, 3, "kdumpctl reload: unload, then load (no image)"),
-    ),
-    "lock-taken": (
-        ("lock-released",),
-        "reload",
-        Glyph("▓", palette.ALARM, 4, "kexec lock held (panics cannot kexec)"),
-    ),
-    "update-start": (
-        ("update-end", "update-nospace"),
-        "kernel",
-        Glyph("═", palette.WARN, 3, "in-kernel update of the crash image"),
-    ),
+    "unload-start": ("reload", NO_IMAGE),
+    "load-start": ("reload", NO_IMAGE),
+    "lock-taken": ("reload", Glyph("▓", palette.ALARM, 4, "kexec lock held (panics cannot kexec)")),
+    "update-start": ("kernel", Glyph("═", palette.WARN, 3, "in-kernel update of the crash image")),
 }
-# kinds with no glyph of their own, and why
-NOT_DRAWN: dict[str, str] = {
-    "unload-end": "inside the reload span (the old image is gone)",
-    "load-start": "inside the reload span (the new image is being copied)",
-}
+# kinds with no glyph of their own, and why (span ends are drawn as their span's end)
+NOT_DRAWN: dict[str, str] = {}
 
 # crash probes: by outcome, and for a lost dump by cause (None: a cause with no entry)
 PROBE_RESULTS: dict[str, Glyph] = {
@@ -113,8 +101,9 @@ def entries() -> list[tuple[str, list[Glyph]]]:
     by_lane: dict[str, list[Glyph]] = {lane: [] for lane, _ in LANES}
     for lane, glyph in MARKS.values():
         by_lane[lane].append(glyph)
-    for _closers, lane, glyph in SPANS.values():
-        by_lane[lane].append(glyph)
+    for lane, glyph in SPANS.values():
+        if glyph not in by_lane[lane]:
+            by_lane[lane].append(glyph)
     by_lane["readiness"] += [READY, INCOMPLETE, NO_DUMP]
     by_lane["crash"] += [*PROBE_RESULTS.values(), *PROBE_CAUSES.values()]
     return [(label, sorted(by_lane[lane], key=lambda g: -g.rank)) for lane, label in LANES]

@@ -30,6 +30,7 @@ from engine.run.explain import (
     no_dump_windows,
     not_possible_thread,
 )
+from engine.run.metrics import Metrics, compute_metrics
 from engine.run.outcomes import Outcome, Readiness
 from engine.run.simulation import Simulation
 from engine.run.trace import Record
@@ -196,11 +197,11 @@ class Session:
         done = len(self._exposure) - 1  # closed segments already summed
         t, total = self._exposure[-1]
         for seg in history[done:-1]:
-            total += seg.p_no_dump * ((seg.t1_s or seg.t0_s) - seg.t0_s)
+            total += seg.exposure_s
             t = seg.t1_s or seg.t0_s
             self._exposure.append((t, total))
-        last = history[-1]
-        return [*self._exposure, (self.now_s, total + last.p_no_dump * (self.now_s - last.t0_s))]
+        now = history[-1].closed(self.now_s)
+        return [*self._exposure, (self.now_s, total + now.exposure_s)]
 
     def exposure_between(self, edges_s: Sequence[float]) -> list[float]:
         """Exposure (s) within each ``[edges_s[i], edges_s[i + 1]]``, up to now.
@@ -280,9 +281,7 @@ class Session:
             m.memory_possible_bytes,
         )
 
-    def metrics(self, *, monte_carlo_runs: int | None = None) -> dict[str, object]:
-        from engine.run.metrics import compute_metrics
-
+    def metrics(self, *, monte_carlo_runs: int | None = None) -> Metrics:
         return compute_metrics(self.sim, monte_carlo_runs=monte_carlo_runs)
 
     def fdt_blob(self) -> bytes:

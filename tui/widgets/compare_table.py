@@ -6,7 +6,7 @@ every figure is a key of ``Session.metrics()``, formatted, never recomputed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +15,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import fmt
-
-Metrics = Mapping[str, Any]
+from tui.engine_link import Metrics, Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +27,12 @@ class Row:
 
 
 def _get(*path: str) -> Callable[[Metrics], Any]:
+    """``m.windows.count`` for ``("windows", "count")``: a field of the engine's Metrics."""
+
     def get(m: Metrics) -> Any:
         value: Any = m
-        for key in path:
-            value = (value or {}).get(key)
+        for name in path:
+            value = getattr(value, name)
         return value
 
     return get
@@ -48,33 +49,32 @@ def _n(path: tuple[str, ...]) -> Callable[[Metrics], str]:
 
 
 def _lost(m: Metrics) -> int:
-    return sum(1 for p in m.get("probes") or [] if p.get("result") != "captured")
+    return sum(1 for p in m.probes if p.result != Result.CAPTURED)
 
 
 def _lost_text(m: Metrics) -> str:
-    probes = m.get("probes") or []
+    probes = m.probes
     causes: dict[str, int] = {}
     for p in probes:
-        if p.get("result") != "captured":
-            why = str(p.get("cause") or p.get("result"))
+        if p.result != Result.CAPTURED:
+            why = str(p.cause or p.result)
             causes[why] = causes.get(why, 0) + 1
     why = ", ".join(f"{n} {c}" for c, n in causes.items())
     return f"{_lost(m)} of {len(probes)}" + (f" ({why})" if why else "")
 
 
 def _fill(m: Metrics) -> str:
-    hole = m.get("fdt_hole") or {}
-    size = int(hole.get("size_bytes") or 0) or 1
-    peak = int(hole.get("peak_used_bytes") or 0)
+    size = m.fdt_hole.size_bytes or 1
+    peak = m.fdt_hole.peak_used_bytes
     return f"{fmt.size(peak)} of {fmt.size(size)} ({100 * peak / size:.1f}%)"
 
 
 def _p_captured(m: Metrics) -> str:
-    mc = m.get("monte_carlo") or {}
-    if not mc.get("runs"):
+    mc = m.monte_carlo
+    if not mc.runs:
         return "-"
-    lo, hi = mc.get("ci95", (0.0, 1.0))
-    return f"{mc['p_captured']:.4f} [{lo:.4f}, {hi:.4f}]"
+    lo, hi = mc.ci95
+    return f"{mc.p_captured:.4f} [{lo:.4f}, {hi:.4f}]"
 
 
 ROWS: tuple[Row, ...] = (
