@@ -22,6 +22,11 @@ from engine.run.trace import SPAN_ENDS, Record, RecordKind
 from engine.scenario.load import Scenario
 from engine.scenario.load import load_scenario as _load_scenario
 from engine.strategies import STRATEGY_NAMES
+from engine.sweep.aggregate import Aggregate, aggregate
+from engine.sweep.chart import Chart, chart
+from engine.sweep.grid import Point
+from engine.sweep.plan import scenario_at
+from engine.sweep.table import SweepResults, read_results
 from scenarios import DEFAULT
 
 DEFAULT_SCENARIO = DEFAULT
@@ -30,6 +35,10 @@ __all__ = [
     "DEFAULT_SCENARIO",
     "FdtProvenance",
     "ProbeExplanation",
+    "Aggregate",
+    "Chart",
+    "Point",
+    "SweepResults",
     "SPAN_ENDS",
     "Cause",
     "CoreCoverage",
@@ -48,6 +57,10 @@ __all__ = [
     "new_session",
     "scenario_label",
     "strategy_names",
+    "read_sweep",
+    "sweep_aggregates",
+    "sweep_chart",
+    "sweep_scenario",
     "write_export",
 ]
 
@@ -101,3 +114,26 @@ def metrics_of(session: Session, monte_carlo_runs: int | None = 0) -> Metrics:
 def definitions() -> tuple[tuple[str, str], ...]:
     """(term, definition) of the run's figures: exposure, at risk, settle, P(captured)..."""
     return DEFINITIONS
+
+
+# -- sweeps (issue 13): the browser reads a sweep's rows; the engine reduces them ------
+
+
+def read_sweep(path: str | Path) -> SweepResults:
+    """A sweep's CSV or Parquet rows (raises ``InputError`` on a bad file)."""
+    return read_results(path)
+
+
+def sweep_aggregates(results: SweepResults, metrics: Sequence[str]) -> list[Aggregate]:
+    """Mean and 95% interval per (point, strategy) over the seeds, for ``metrics``."""
+    return aggregate(results.rows, metrics)
+
+
+def sweep_chart(aggregates: Sequence[Aggregate], metric: str) -> Chart:
+    """The series a sweep chart draws (one per strategy) along the first varied key."""
+    return chart(aggregates, metric)
+
+
+def sweep_scenario(path: str | Path, point: Point) -> Scenario:
+    """The scenario at one sweep point (raises ``InputError`` if it no longer reads)."""
+    return scenario_at(path, point)

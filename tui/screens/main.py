@@ -306,6 +306,9 @@ class MainScreen(ViewActions):
         self.app.push_screen(PromptScreen("Open scenario file:", str(self.runs.path or "")), answer)
 
     def open_scenario(self, path: str) -> None:
+        if Path(path).suffix.lower() in (".csv", ".parquet"):  # a sweep's rows (issue 13)
+            self.open_sweep(path)
+            return
         try:
             scenario = engine_link.load_scenario(path)
         except (engine_link.InputError, OSError) as err:
@@ -333,6 +336,14 @@ class MainScreen(ViewActions):
     def action_scroll_forward(self) -> None:
         for pane in self.panes:
             pane.timeline.scroll_by_screens(0.5)
+
+    def open_sweep(self, path: str) -> None:
+        from tui.screens.sweep import SweepScreen
+
+        try:
+            self.app.push_screen(SweepScreen.from_file(path))
+        except (engine_link.InputError, OSError) as err:
+            self.notify(str(err), severity="error", timeout=8)
 
     def action_quit(self) -> None:
         self.app.exit()
