@@ -131,9 +131,7 @@ def test_compare_mode_on_hole_too_small_shows_nospace_probes_and_stale_in_full()
         assert "STALE (no space)" in text
         table = screen.compare_table_text()
         assert "NOSPACE" in table and "probes lost" in table
-        nospace = [
-            s.metrics(monte_carlo_runs=0).fdt_hole.nospace for s in screen.runs.sessions
-        ]
+        nospace = [s.metrics(monte_carlo_runs=0).fdt_hole.nospace for s in screen.runs.sessions]
         row = next(line for line in text.splitlines() if line.startswith("│ NOSPACE"))
         assert row.split()[2:4] == [str(n) for n in nospace]  # │ NOSPACE 14 0 ...
         assert nospace[0] > 0

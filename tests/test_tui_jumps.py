@@ -81,12 +81,20 @@ def test_a_lost_probe_shows_its_cause_and_what_would_have_covered_it() -> None:
         await pilot.press("j")
         await pilot.pause()
         session = screen.runs.sessions[0]
-        (lost,) = [e for e in session.probe_explanations() if e.t_s == session.now_s]
-        assert lost.result == "no-dump" and lost.cause == "cpu-missing-in-fdt"
+        here = [e for e in session.probe_explanations() if e.t_s == session.now_s]
+        assert [e.result for e in here] == ["captured", "no-dump"]  # two probes at 10.77 s
+        assert f"CPU {here[0].cpu} at {here[0].t_s:.3f} s: captured" in screen_text(app)
+        await pilot.press("j")  # the second probe of the same instant
+        await pilot.pause()
+        assert screen.runs.sessions[0].now_s == here[1].t_s
+        lost = here[1]
+        assert lost.cause == "cpu-missing-in-fdt" and lost.cpu == 0  # the boot core
         text = screen_text(app)
         assert f"CPU {lost.cpu} at {lost.t_s:.3f} s: no-dump" in text
         assert "its CPU was not in the FDT" in text
         assert "nothing covered it up to now" in text  # the hole stays full (NOSPACE)
+        await pilot.press("J")  # back to the first of the two
+        assert screen.selected_probe == here[0].seq
 
     drive(app, body, size=(160, 50))
 

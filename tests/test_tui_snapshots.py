@@ -93,10 +93,11 @@ def test_legend_strip(snap_compare) -> None:
 
 
 def test_lost_probe_detail(snap_compare) -> None:
-    """hole_too_small under fdt-hole, ``j`` from 10 s: the probe at 10.77 s on CPU 255 is
-    lost (cpu-missing-in-fdt, the hole is full) and nothing covered it."""
+    """hole_too_small under fdt-hole, ``j j`` from 10 s: the second probe at 10.77 s, on
+    CPU 0, is lost (cpu-missing-in-fdt: the boot core's node went on NOSPACE) and
+    nothing covered it."""
     app = make_app(HOLE_TOO_SMALL, "fdt-hole", at=10.0)
-    assert snap_compare(app, terminal_size=(160, 50), press=["j"])
+    assert snap_compare(app, terminal_size=(160, 50), press=["j", "j"])
 
 
 def test_verdict_at_the_end_of_the_default_scenario(snap_compare) -> None:
@@ -107,7 +108,7 @@ def test_verdict_at_the_end_of_the_default_scenario(snap_compare) -> None:
 
 
 def test_compare_hole_too_small_nospace_on_both_sides(snap_compare) -> None:
-    """fdt-hole vs crash-hotplug at 60 s: one table with NOSPACE (14 vs 0), probes lost,
+    """fdt-hole vs crash-hotplug at 60 s: one table with NOSPACE (15 vs 0), probes lost,
     the difference column; FDT STALE on the left; charts on one y-scale."""
     app = make_app(HOLE_TOO_SMALL, "fdt-hole", at=60.0, compare="crash-hotplug")
     assert snap_compare(app, terminal_size=(160, 50))

@@ -38,13 +38,38 @@ class Landed:
     record: Any | None  # the record landed on (None for a window)
 
 
-def jump(runs: Runs, what: str, forward: bool) -> Landed | None:
-    """Move every session to the next (or previous) ``what``; None when there is none."""
+def jump(runs: Runs, what: str, forward: bool, from_seq: int | None = None) -> Landed | None:
+    """Move every session to the next (or previous) ``what``; None when there is none.
+
+    ``from_seq`` (the record selected now, e.g. a probe) makes a record of the same
+    instant after (before) it the next (previous) one: two probes at one instant are
+    two stops.
+    """
     spec = JUMPS[what]
+    same = _same_instant(runs, spec, forward, from_seq)
+    if same is not None:
+        return same
     landed = _forward(runs, spec) if forward else _back(runs, spec)
     if landed is not None:
         _align(runs)
     return landed
+
+
+def _same_instant(runs: Runs, spec: Jump, forward: bool, from_seq: int | None) -> Landed | None:
+    primary = runs.sessions[0]
+    records = primary.records
+    if from_seq is None or not spec.kinds or from_seq >= len(records):
+        return None
+    now = records[from_seq].t_s
+    if now != primary.now_s:
+        return None
+    order = range(from_seq + 1, len(records)) if forward else range(from_seq - 1, -1, -1)
+    for i in order:
+        if records[i].t_s != now:
+            return None
+        if records[i].kind in spec.kinds:
+            return Landed(now, records[i])
+    return None
 
 
 def _forward(runs: Runs, spec: Jump) -> Landed | None:

@@ -62,7 +62,9 @@ class ViewActions(Screen[None]):
 
     # ---- jumps ---------------------------------------------------------------------------
     def _jump(self, what: str, forward: bool) -> None:
-        landed = jumps.jump(self.runs, what, forward)
+        landed = jumps.jump(
+            self.runs, what, forward, self.selected_probe if what == "probe" else None
+        )
         if landed is None:
             where = "after" if forward else "before"
             self.notify(
