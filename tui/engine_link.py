@@ -13,7 +13,12 @@ from engine.devicetree.cpu_coverage import CoreCoverage
 from engine.errors import InputError
 from engine.output_file import write_fresh_file
 from engine.run.definitions import DEFINITIONS
-from engine.run.explain import PROVENANCE_TEXT, FdtProvenance, ProbeExplanation
+from engine.run.explain import (
+    PROVENANCE_TEXT,
+    FdtProvenance,
+    MemoryCoverage,
+    ProbeExplanation,
+)
 from engine.run.lockstep import Lockstep
 from engine.run.metrics import Metrics
 from engine.run.outcomes import Cause, Outcome, Readiness, Result
@@ -27,6 +32,7 @@ from engine.sweep.chart import Chart, chart
 from engine.sweep.grid import Point
 from engine.sweep.plan import scenario_at
 from engine.sweep.table import SweepResults, read_results
+from engine.units import format_size
 from scenarios import DEFAULT
 
 DEFAULT_SCENARIO = DEFAULT
@@ -34,6 +40,7 @@ DEFAULT_SCENARIO = DEFAULT
 __all__ = [
     "DEFAULT_SCENARIO",
     "FdtProvenance",
+    "MemoryCoverage",
     "ProbeExplanation",
     "Aggregate",
     "Chart",
@@ -56,6 +63,7 @@ __all__ = [
     "load_scenario",
     "new_session",
     "scenario_label",
+    "format_size",
     "strategy_names",
     "read_sweep",
     "sweep_aggregates",

@@ -10,8 +10,8 @@ session of a comparison is brought to the same instant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from tui.engine_link import Record
 from tui.runs import Runs
 
 EPS_S = 1e-9
@@ -35,7 +35,7 @@ JUMPS: dict[str, Jump] = {
 @dataclass(frozen=True, slots=True)
 class Landed:
     t_s: float
-    record: Any | None  # the record landed on (None for a window)
+    record: Record | None  # the record landed on (None for a window)
 
 
 def jump(runs: Runs, what: str, forward: bool, from_seq: int | None = None) -> Landed | None:
@@ -76,7 +76,7 @@ def _forward(runs: Runs, spec: Jump) -> Landed | None:
     primary = runs.sessions[0]
     start_s = primary.now_s
     seen = len(primary.records)
-    found: list[Any] = []
+    found: list[Record] = []
 
     was_open = [primary.readiness().p_no_dump > 0]
 

@@ -199,7 +199,8 @@ class Lanes:
                 lane.close(bar, record.t_s)
         if kind == "crash-probe":
             cause = record.detail.get("cause")
-            g = legend.probe_glyph(str(record.detail.get("result", "")), cause and str(cause))
+            result = str(record.detail.get("result", ""))
+            g = legend.probe_glyph(result, str(cause) if cause is not None else None)
             self.lanes["crash"].add_mark(Mark(record.t_s, g.char, g.style, g.rank))
 
     @property

@@ -6,27 +6,34 @@ A mixin of ``MainScreen`` (one idea per file): each action here is one entry of
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.screen import Screen
 
 from tui import engine_link, jumps
+from tui.runs import Runs
 from tui.screens.verdict import VerdictScreen
 from tui.widgets.legend_strip import LegendStrip
+from tui.widgets.session_pane import SessionPane
 
 
 class ViewActions(Screen[None]):
     """Legend, memory view, verdict, fit, jumps and the compared strategy."""
 
-    runs: Any
+    runs: Runs
     selected_probe: int | None = None
     verdict_shown: bool = False
 
     @property
-    def panes(self) -> list[Any]:
+    def panes(self) -> list[SessionPane]:
         raise NotImplementedError
 
-    def _sync(self, **what: bool) -> None:
+    def _sync(
+        self,
+        *,
+        stats: bool = False,
+        metrics: bool = False,
+        chart: bool = False,
+        follow: bool = False,
+    ) -> None:
         raise NotImplementedError
 
     # ---- views ---------------------------------------------------------------------------
@@ -70,7 +77,7 @@ class ViewActions(Screen[None]):
             self.notify(
                 f"no {jumps.JUMPS[what].name} {where} t = {self.runs.now_s:.3f} s", timeout=3
             )
-        elif what == "probe":
+        elif what == "probe" and landed.record is not None:
             self.selected_probe = landed.record.seq
         self._sync(stats=True, follow=True)
         for pane in self.panes:

@@ -7,7 +7,6 @@ sample count) and the probes with the engine's causes; nothing is recomputed her
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui import engine_link
+from tui.engine_link import Metrics, ProbeExplanation
 from tui.widgets.compare_table import VERDICT_ROWS, numbers_table
 from tui.widgets.probe_detail import detail_text
 
@@ -37,8 +37,8 @@ class VerdictScreen(ModalScreen[None]):
     def __init__(
         self,
         strategies: Sequence[str],
-        metrics: Sequence[dict[str, Any]],
-        probes: Sequence[Sequence[Any]],
+        metrics: Sequence[Metrics],
+        probes: Sequence[Sequence[ProbeExplanation]],
         at_s: float,
     ) -> None:
         super().__init__()

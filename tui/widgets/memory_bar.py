@@ -8,13 +8,13 @@ loaded elfcorehdr lists is missing from a dump. The ranges are the engine's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
 from tui import fmt, palette
+from tui.engine_link import MemoryCoverage
 
 Ranges = Sequence[tuple[int, int]]
 LOOKS: tuple[tuple[str, str, str], ...] = (  # (char, style, meaning), worst first
@@ -29,7 +29,7 @@ def _overlaps(ranges: Ranges, lo: int, hi: int) -> bool:
     return any(start < hi and lo < start + size for start, size in ranges)
 
 
-def memory_cells(cov: Any, width: int) -> list[tuple[str, str]]:
+def memory_cells(cov: MemoryCoverage, width: int) -> list[tuple[str, str]]:
     """One (char, style) per column of possible memory; a column shows its worst state."""
     total = max(cov.possible_bytes, 1)
     kinds = (cov.missing, cov.extra, cov.online)
@@ -45,7 +45,7 @@ def _sum(ranges: Ranges) -> int:
     return sum(size for _, size in ranges)
 
 
-def memory_text(cov: Any, width: int) -> Text:
+def memory_text(cov: MemoryCoverage, width: int) -> Text:
     width = max(width, 10)
     text = Text(no_wrap=True, overflow="ellipsis")
     if cov.complete:
@@ -90,9 +90,9 @@ class MemoryBar(Widget):
     MemoryBar.-shown { display: block; }
     """
 
-    coverage: Any = None
+    coverage: MemoryCoverage | None = None
 
-    def show(self, coverage: Any) -> None:
+    def show(self, coverage: MemoryCoverage) -> None:
         if coverage != self.coverage:
             self.coverage = coverage
             self.refresh(layout=True)

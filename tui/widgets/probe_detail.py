@@ -5,12 +5,11 @@ Every fact is the engine's ``ProbeExplanation`` (``Session.probe_explanations()`
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.widgets import Static
 
 from tui import legend, palette
+from tui.engine_link import ProbeExplanation
 
 CAUSE_WORDS: dict[str, str] = {
     "unloaded": "no image loaded (a reload had unloaded it)",
@@ -27,7 +26,7 @@ COVER_WORDS: dict[str, str] = {
 }
 
 
-def detail_text(e: Any, index: int, count: int, now_s: float) -> Text:
+def detail_text(e: ProbeExplanation, index: int, count: int, now_s: float) -> Text:
     """``probe 2/5  CPU 143 at 7.270 s: no-dump ✗ cause ... · covered by ... at ...``."""
     glyph = legend.probe_glyph(e.result, e.cause)
     text = Text(no_wrap=False)
@@ -61,7 +60,9 @@ class ProbeDetail(Static):
     ProbeDetail.-shown { display: block; }
     """
 
-    def show_probe(self, explanations: list[Any], seq: int | None, now_s: float) -> None:
+    def show_probe(
+        self, explanations: list[ProbeExplanation], seq: int | None, now_s: float
+    ) -> None:
         index = next((i for i, e in enumerate(explanations) if e.seq == seq), None)
         self.set_class(index is not None, "-shown")
         if index is None:
