@@ -242,6 +242,10 @@ class Session:
             return CrashTarget(cpu, f"expected a thread number, 'newest' or 'random'; got {cpu!r}")
         return CrashTarget(cpu, None if self.machine.online_threads else "no online CPU")
 
+    def hole_fill_series(self) -> Sequence[tuple[float, int]]:
+        """(t_s, bytes used in the FDT segment or hole) at every change of its fill."""
+        return tuple(self.sim.hole_fill)
+
     def crash(self, cpu: int | str = "newest") -> Outcome | None:
         """A panic now on ``cpu``: its outcome, recorded in the trace.
 
