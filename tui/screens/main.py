@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -11,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from tui import commands, engine_link, export
+from tui.engine_link import Outcome, Record
 from tui.messages import SeekRequested
 from tui.playback import Playback
 from tui.runs import Runs
@@ -52,8 +52,8 @@ class MainScreen(ViewActions):
         self.export_dir = export_dir or Path.cwd()
         self.live = live
         self.frames = 0
-        self.last_step: list[tuple[int, Any]] = []  # (session index, record) pairs
-        self.last_crash: list[Any] = []
+        self.last_step: list[tuple[int, Record]] = []  # (session index, record) pairs
+        self.last_crash: list[Outcome | None] = []
         self.last_exports: list[Path] = []
         self.selected_probe: int | None = None  # the trace seq of the probe whose detail shows
         self.verdict_shown = False
@@ -244,7 +244,7 @@ class MainScreen(ViewActions):
             PromptScreen("Crash now on CPU (thread number, or newest):", "newest"), answer
         )
 
-    def crash(self, cpu: int | str) -> list[Any]:
+    def crash(self, cpu: int | str) -> list[Outcome | None]:
         """A panic now on ``cpu`` in every session; the outcomes go on the timelines.
 
         A CPU the engine refuses (not a possible thread, offline) records nothing.
