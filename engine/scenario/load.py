@@ -48,7 +48,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from engine.errors import InputError
+from engine.errors import InputError, quote
 from engine.scenario.events import read_churn, read_crash, read_storms
 from engine.scenario.kdump import read_kdump
 from engine.scenario.machine import read_machine
@@ -59,6 +59,7 @@ from engine.scenario.model import (
     GIB,
     MAX_BLOCKS,
     MAX_CHURN_EVENTS,
+    MAX_SCENARIO_BYTES,
     MAX_THREADS,
     MIB,
     PROBE_CPUS,
@@ -87,6 +88,7 @@ __all__ = [
     "GIB",
     "MAX_BLOCKS",
     "MAX_CHURN_EVENTS",
+    "MAX_SCENARIO_BYTES",
     "MAX_THREADS",
     "MIB",
     "PROBE_CPUS",
@@ -141,12 +143,16 @@ def with_overrides(scenario: Scenario, *, seed: int | None = None) -> Scenario:
     if seed is None:
         return scenario
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError("--seed", f"seed must be an integer, got {seed!r}")
+        raise InputError("--seed", f"seed must be an integer, got {quote(seed)}")
     return dataclasses.replace(scenario, seed=seed)
 
 
 def _read_text(path: str | Path) -> str:
-    data = read_user_file(path, prefix="cannot read: ")
+    data = read_user_file(path, max_bytes=MAX_SCENARIO_BYTES, prefix="cannot read: ")
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise InputError(
+            str(path), f"cannot read: larger than {MAX_SCENARIO_BYTES} bytes, not a scenario"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -170,6 +176,10 @@ def _parse(
             return None, [InputError(source, f"TOML syntax: {message}")]
         reason = f"TOML syntax: {message[: found.start()].strip()} (column {found.group(2)})"
         return None, [InputError(source, reason, line=int(found.group(1)))]
+    except ValueError as err:  # tomllib: an integer past sys.get_int_max_str_digits()
+        return None, [InputError(source, f"TOML value: {quote(str(err))}")]
+    except RecursionError:
+        return None, [InputError(source, "TOML syntax: arrays or tables nested too deeply")]
     r = Reader(source, text)
     r.table(data, "", _TOP)
     sc = r.table(data.get("scenario"), "scenario", ("name", "description", "seed", "duration"))
@@ -205,10 +215,10 @@ def _parse(
 
 def _strategies(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        raise ValueError(f"expected a non-empty list of strategy names, got {value!r}")
+        raise ValueError(f"expected a non-empty list of strategy names, got {quote(value)}")
     for item in value:
         if item not in STRATEGIES:
-            raise ValueError(f"unknown strategy {item!r}; valid: {', '.join(STRATEGIES)}")
+            raise ValueError(f"unknown strategy {quote(item)}; valid: {', '.join(STRATEGIES)}")
     if len(set(value)) != len(value):
         raise ValueError("a strategy is listed twice")
     return tuple(value)
