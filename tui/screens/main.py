@@ -223,9 +223,10 @@ class MainScreen(Screen[None]):
         self._export("fdt", ".dtb", lambda s: [s.hole.packed()])
 
     def action_export_trace(self) -> None:
-        self._export(
-            "trace", ".jsonl", lambda s: [(r.to_json() + "\n").encode() for r in s.records]
-        )
+        from engine.run.exports import session_trace_jsonl
+
+        # the CLI's --trace format, metadata line first (issue 12)
+        self._export("trace", ".jsonl", lambda s: [session_trace_jsonl(s)])
 
     def _export(self, what: str, suffix: str, chunks) -> None:
         from engine.errors import InputError
