@@ -221,8 +221,9 @@ class ImageChanges:
             self.counters.nospace += 1
         self.refresh()
 
-    def update_fdt_in_place(self) -> tuple[UpdateOutcome, int]:
-        """``update_cpus_node()`` on the FDT in the hole; returns the bytes libfdt moved.
+    def update_fdt_in_place(self, form: str = "2024") -> tuple[UpdateOutcome, int]:
+        """``update_cpus_node()`` (``form`` "2024" or the RFC's "2021") on the FDT in the
+        hole; returns the bytes libfdt moved.
 
         The kernel deletes every CPU node and re-adds each live one with all
         its properties; every libfdt delete, add_subnode and setprop memmoves
@@ -230,8 +231,8 @@ class ImageChanges:
         (the /cpus node sits in the middle of a pseries tree): a model, not a
         measurement, since no source publishes the update's duration.
         """
-        before_nodes = len(self.hole.cpu_nodes())
-        result = self.hole.update_cpus(self.machine)
+        before_nodes = self.hole.cpu_node_count()
+        result = self.hole.update_cpus(self.machine, form=form)
         self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
         props = len(self.machine.template.prop_names)
         ops = before_nodes + len(self.machine.present_cores) * (1 + props)
