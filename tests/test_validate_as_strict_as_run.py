@@ -15,7 +15,8 @@ import pytest
 
 from engine.run.session import Session
 from engine.run.trace import RecordKind
-from engine.scenario.load import STRATEGIES, check_scenario_file, parse_scenario
+from engine.scenario.load import check_scenario_file, parse_scenario
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 from tests import dtb_edit
 
 ROOT = Path(__file__).resolve().parent.parent
