@@ -16,7 +16,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from engine.errors import InputError
+from engine.errors import InputError, quote
 from engine.scenario.capture_storms import read_captures
 from engine.scenario.events import read_churn, read_crash, read_storms
 from engine.scenario.kdump import read_kdump
@@ -28,6 +28,7 @@ from engine.scenario.model import (
     GIB,
     MAX_BLOCKS,
     MAX_CHURN_EVENTS,
+    MAX_SCENARIO_BYTES,
     MAX_THREADS,
     MIB,
     PROBE_CPUS,
@@ -59,6 +60,7 @@ __all__ = [
     "GIB",
     "MAX_BLOCKS",
     "MAX_CHURN_EVENTS",
+    "MAX_SCENARIO_BYTES",
     "MAX_THREADS",
     "MIB",
     "PROBE_CPUS",
@@ -119,12 +121,16 @@ def with_overrides(scenario: Scenario, *, seed: int | None = None) -> Scenario:
     if seed is None:
         return scenario
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError("--seed", f"seed must be an integer, got {seed!r}")
+        raise InputError("--seed", f"seed must be an integer, got {quote(seed)}")
     return dataclasses.replace(scenario, seed=seed)
 
 
 def _read_text(path: str | Path) -> str:
-    data = read_user_file(path, prefix="cannot read: ")
+    data = read_user_file(path, max_bytes=MAX_SCENARIO_BYTES, prefix="cannot read: ")
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise InputError(
+            str(path), f"cannot read: larger than {MAX_SCENARIO_BYTES} bytes, not a scenario"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -146,6 +152,10 @@ def _parse(
             return None, [InputError(source, f"TOML syntax: {message}")]
         reason = f"TOML syntax: {message[: found.start()].strip()} (column {found.group(2)})"
         return None, [InputError(source, reason, line=int(found.group(1)))]
+    except ValueError as err:  # tomllib: an integer past sys.get_int_max_str_digits()
+        return None, [InputError(source, f"TOML value: {quote(str(err))}")]
+    except RecursionError:
+        return None, [InputError(source, "TOML syntax: arrays or tables nested too deeply")]
     r = Reader(source, text)
     r.table(data, "", TOP_LEVEL)
     sc = r.section(data.get("scenario"), "scenario")
