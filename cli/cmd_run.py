@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 
 from cli.to_stdout import check_output, write_output
@@ -14,6 +15,7 @@ from engine.run.outcomes import Outcome
 from engine.run.perfetto import perfetto_json
 from engine.run.run_meta import RunMeta, run_meta
 from engine.run.session import Session
+from engine.scenario.expense import expense_warnings
 from engine.scenario.load import Scenario, load_scenario
 from engine.strategies import STRATEGY_NAMES
 from engine.units import format_size
@@ -157,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
     # every output file is checked before the run: a typo costs nothing and prints nothing
     for attr, option in OUTPUTS:
         check_output(getattr(args, attr, None), force=args.force, option=option)
+    for warning in expense_warnings(scenario, len(strategies)):
+        print(warning, file=sys.stderr)  # before the work, so a user can stop it
     sessions = run_strategies(scenario, strategies, args.seed)
     meta = run_meta(scenario.name, scenario.source, next(iter(sessions.values())).seed, strategies)
     if args.format == "json":

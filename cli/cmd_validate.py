@@ -7,6 +7,7 @@ import sys
 
 from engine.rng import RandomStreams
 from engine.run.storm import expand_storm, uevent_count
+from engine.scenario.expense import expense_warnings
 from engine.scenario.load import Scenario, check_scenario_file, load_scenario
 
 NAME = "validate"
@@ -47,5 +48,8 @@ def run(args: argparse.Namespace) -> int:
             for err in errors:
                 print(str(err), file=sys.stderr)
             continue
-        print(f"{path}: ok ({summary(load_scenario(path))})")
+        scenario = load_scenario(path)
+        for warning in expense_warnings(scenario):
+            print(warning, file=sys.stderr)
+        print(f"{path}: ok ({summary(scenario)})")
     return 0 if ok else 2
