@@ -12,6 +12,7 @@ import math
 import random
 from bisect import bisect_right
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -67,7 +68,10 @@ class Readiness:
             self.p_no_dump == other.p_no_dump
             and self.p_incomplete == other.p_incomplete
             and self.cause == other.cause
-            and self.missing_threads == other.missing_threads
+            and (
+                self.missing_threads is other.missing_threads
+                or self.missing_threads == other.missing_threads
+            )
         )
 
 
@@ -96,9 +100,11 @@ class KdumpState:
     image_loaded: bool
     image_null: bool
     kexec_locked: bool
-    online_threads: frozenset[int]
-    fdt_threads: frozenset[int] | None  # None: the architecture needs no FDT (not modelled here)
+    online_threads: AbstractSet[int]  # may be a live view: read it, do not keep it
+    fdt_threads: AbstractSet[int] | None  # None: the architecture needs no FDT (not modelled)
     memory_complete: bool
+    # online threads not in the FDT, when the caller keeps that set up to date itself
+    missing_threads: frozenset[int] | None = None
 
 
 def image_cause(state: KdumpState) -> Cause | None:
@@ -131,9 +137,13 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
     if cause is not None:
         # no image to use at all: every CPU loses its dump, none is "missing from the FDT"
         return Readiness(t_s, None, 1.0, 0.0, cause, frozenset(), online)
-    missing: frozenset[int] = (
-        frozenset() if state.fdt_threads is None else state.online_threads - state.fdt_threads
-    )
+    missing: frozenset[int]
+    if state.missing_threads is not None:
+        missing = state.missing_threads
+    elif state.fdt_threads is None:
+        missing = frozenset()
+    else:
+        missing = frozenset(state.online_threads - state.fdt_threads)
     p_no = len(missing) / online if online else 0.0
     p_inc = 0.0 if state.memory_complete else 1.0 - p_no
     return Readiness(
