@@ -74,6 +74,7 @@ class Simulation(ImageChanges):
         self.newest_thread: int | None = None
         self.probes: list[Outcome] = []  # crash probes so far, in order
         self._removing: set[int] = set()
+        self._adding: set[int] = set()  # cores whose threads are still being onlined
         self._memory_check: tuple[object, bool] = (None, True)
         self._udev_idle_at = 0.0
         # udev holds a uevent in its queue this long before the rule's RUN program
@@ -291,6 +292,7 @@ class Simulation(ImageChanges):
         if len(m.present_cores) >= m.cores_possible:
             return  # the storm promised not to; a guard, not a path
         core = m.add_core()
+        self._adding.add(core)
         threads = list(m.threads_of(core))
         self.trace.add(
             self.env.now,
@@ -311,12 +313,16 @@ class Simulation(ImageChanges):
             self.newest_thread = thread
             self.refresh()
             self.emit_uevent("cpu", "online", thread)
+        self._adding.discard(core)
         self.strategy.after_core_added(core)
 
     def _core_remove(self, action: HotplugAction) -> Process:
         m = self.machine
         # a core being offlined by an earlier, overlapping remove is already taken
-        removable = [c for c in m.present_cores if c != 0 and c not in self._removing]
+        # a core still being onlined is not a candidate either (its next online_thread
+        # would find it gone)
+        busy = self._removing | self._adding
+        removable = [c for c in m.present_cores if c != 0 and c not in busy]
         if not removable:
             return
         core = max(removable)
