@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.scenario.names import STRATEGIES
 from engine.units import Duration
 
-STRATEGIES = ("udev-reload", "udev-throttled", "udev-load-once", "fdt-hole", "crash-hotplug")
+__all__ = ["STRATEGIES"]  # owned by engine.scenario.names, re-exported for the readers
+
 CPU_MODELS = ("POWER8", "POWER9", "POWER10")
 SMT_WIDTHS = (1, 2, 4, 8)
 ACTIONS = ("cpu-add", "cpu-remove", "memory-add", "memory-remove")
