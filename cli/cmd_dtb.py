@@ -7,7 +7,7 @@ import sys
 
 from cli.to_stdout import STDOUT, check_output, write_output
 from engine.errors import InputError
-from engine.scenario.names import STRATEGIES
+from engine.scenario.names import STRATEGY_NAMES
 
 NAME = "dtb"
 HELP = "write the kdump FDT as it stands in its segment or hole at a simulated instant"
@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument(
         "--strategy",
-        choices=STRATEGIES,
+        choices=STRATEGY_NAMES,
         metavar="NAME",
         help="strategy (default: the first of the scenario's [compare] list)",
     )

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from engine.scenario.names import STRATEGIES
+from engine.scenario.names import STRATEGY_NAMES
 
 # the engine proper loads when a run starts, not for `kdump-storm --help` (issue 10)
 if TYPE_CHECKING:
@@ -28,10 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--strategy",
         action="append",
-        choices=STRATEGIES,
+        choices=STRATEGY_NAMES,
         metavar="NAME",
         help="strategy to run (repeatable; default: the scenario's [compare] list). "
-        f"One of: {', '.join(STRATEGIES)}",
+        f"One of: {', '.join(STRATEGY_NAMES)}",
     )
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument(

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from engine.errors import InputError
-from engine.scenario.names import STRATEGIES
+from engine.scenario.names import STRATEGY_NAMES
 
 NAME = "sweep"
 HELP = "run a scenario over a grid of values x strategies x seeds (on Dask) and aggregate"
@@ -61,10 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--strategy",
         action="append",
-        choices=STRATEGIES,
+        choices=STRATEGY_NAMES,
         metavar="NAME",
         help="strategy (repeatable; default the scenario's [compare] list): "
-        + ", ".join(STRATEGIES),
+        + ", ".join(STRATEGY_NAMES),
     )
     p.add_argument(
         "--seeds",

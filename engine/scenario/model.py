@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.scenario.names import STRATEGIES
 from engine.units import Duration
-
-__all__ = ["STRATEGIES"]  # owned by engine.scenario.names, re-exported for the readers
 
 CPU_MODELS = ("POWER8", "POWER9", "POWER10")
 SMT_WIDTHS = (1, 2, 4, 8)
@@ -134,6 +131,6 @@ class Scenario:
     storms: tuple[StormPhase, ...] = ()
     churn: tuple[ChurnSpec, ...] = ()
     crash: CrashSpec = field(default_factory=CrashSpec)
-    strategies: tuple[str, ...] = STRATEGIES
+    strategies: tuple[str, ...] = ()  # [compare]: the reader fills in every strategy
     source: str = "<scenario>"
     description: str = ""
