@@ -31,7 +31,8 @@ import simpy  # noqa: E402
 from engine.rng import RandomStreams  # noqa: E402
 from engine.run.outcomes import monte_carlo  # noqa: E402
 from engine.run.session import Session  # noqa: E402
-from engine.scenario.load import STRATEGIES, parse_scenario  # noqa: E402
+from engine.scenario.load import parse_scenario  # noqa: E402
+from engine.scenario.names import STRATEGY_NAMES as STRATEGIES  # noqa: E402
 
 CPU_LADDER = (32, 64, 128, 256, 512, 1016)
 MEMORY_LADDER = (1024, 4096, 16384, 65536)

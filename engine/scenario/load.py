@@ -76,8 +76,8 @@ from engine.scenario.model import (
     StormPhase,
     ThrottlerSpec,
 )
+from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import Reader, to_int, to_positive_duration, to_str
-from engine.strategies import STRATEGY_NAMES
 from engine.user_files import read_user_file
 
 __all__ = [
