@@ -229,8 +229,12 @@ class FastCpus:
         base, used = _header(buf, _OFF_DT_STRUCT), _used(buf)
         run_end = base + run.run_pos + run.run_len
         tail = bytes(buf[run_end:used])
+        # a non-CPU child of /cpus (a half-written node) with an added core's name makes
+        # fdt_add_subnode fail with EXISTS: the general path says where
+        taken = {c.name for c in layout.children if not c.cpu}
         for core in set(order) - run.core_set:
-            if self._core(template, smt, core) is None:
+            info = self._core(template, smt, core)
+            if info is None or info.name in taken:
                 return None
 
         def render(core: int, after: bytes) -> bytes:

@@ -158,6 +158,10 @@ class Trace:
     def records(self) -> Sequence[Record]:
         return _ReadOnly(self)
 
+    def since(self, first: int) -> Sequence[Record]:
+        """Records ``first`` up to now, as a fixed view built when read."""
+        return _ReadOnly(self, first, len(self._t))
+
     def __len__(self) -> int:
         return len(self._t)
 
@@ -178,24 +182,34 @@ class Trace:
 class _ReadOnly(Sequence[Record]):
     """A live read-only view of the trace (no copy per frame; records built on reading)."""
 
-    __slots__ = ("_trace",)
+    __slots__ = ("_trace", "_first", "_stop")
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, first: int = 0, stop: int | None = None) -> None:
         self._trace = trace
+        self._first = first
+        self._stop = stop  # None: live, up to the trace's end
+
+    def __len__(self) -> int:
+        stop = len(self._trace) if self._stop is None else self._stop
+        return stop - self._first
 
     @overload
     def __getitem__(self, index: int) -> Record: ...
     @overload
     def __getitem__(self, index: slice) -> Sequence[Record]: ...
     def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
-        trace = self._trace
+        trace, first, n = self._trace, self._first, len(self)
         if isinstance(index, slice):
-            return [trace.record(i) for i in range(*index.indices(len(trace)))]
+            return [trace.record(first + i) for i in range(*index.indices(n))]
         if index < 0:
-            index += len(trace)
-        if not 0 <= index < len(trace):
+            index += n
+        if not 0 <= index < n:
             raise IndexError("trace record index out of range")
-        return trace.record(index)
+        return trace.record(first + index)
 
-    def __len__(self) -> int:
-        return len(self._trace)
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
