@@ -30,8 +30,27 @@ _ACTION = {
 @dataclass(frozen=True, slots=True)
 class HotplugAction:
     t_s: float
-    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove"
+    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove", and from a
+    # capture "thread-online" | "thread-offline" | "block-added" | "block-online" |
+    # "block-offline" | "block-removed"
     phase: str  # "storm[0]", "churn[1]"
+    # a captured action names its core / thread / block (None: the simulation picks)
+    target: int | None = None
+    threads: tuple[int, ...] = ()  # a captured core add/remove: its threads, in order
+    gaps_s: tuple[float, ...] = ()  # ... and the pause before each thread after the first
+
+    def gap_s(self, i: int, default_s: float) -> float:
+        """Pause between thread ``i - 1``'s uevent and thread ``i``'s start."""
+        return self.gaps_s[i - 1] if self.gaps_s else default_s
+
+
+# what a captured step does to the counts churn must keep within bounds
+_CAPTURE_DELTA = {
+    "core-add": ("core", 1),
+    "core-remove": ("core", -1),
+    "block-online": ("block", 1),
+    "block-offline": ("block", -1),
+}
 
 
 class _Counter:
@@ -81,6 +100,16 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
             key = (t_s, 0, phase.index, i)
             keyed.append((key, HotplugAction(t_s, action, f"storm[{phase.index}]")))
             fixed[action[: action.index("-")]].append((key, 1 if action.endswith("add") else -1))
+    for storm in scenario.captures:
+        where = f"storm[{storm.index}]"
+        for i, step in enumerate(storm.steps):
+            t_s = storm.at_s + step.t_s
+            key = (t_s, 0, storm.index, i)
+            replay = HotplugAction(t_s, step.action, where, step.target, step.threads, step.gaps_s)
+            keyed.append((key, replay))
+            if step.action in _CAPTURE_DELTA:
+                kind, delta = _CAPTURE_DELTA[step.action]
+                fixed[kind].append((key, delta))
     block = m.memory_block_bytes
     counters = {
         "core": _Counter(m.cores_present, 1, m.cores_possible),
@@ -112,4 +141,4 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
 def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
     """Uevents the actions emit: one per thread for a core (pseries DLPAR), one per block."""
     smt = scenario.machine.smt
-    return sum(smt if a.action.startswith("core") else 1 for a in actions)
+    return sum((len(a.threads) or smt) if a.action.startswith("core") else 1 for a in actions)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -12,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui import commands, engine_link, export
+from tui.engine_link import Outcome, Record
 from tui.messages import SeekRequested
 from tui.playback import Playback
 from tui.runs import Runs
@@ -50,8 +50,8 @@ class MainScreen(Screen[None]):
         self.export_dir = export_dir or Path.cwd()
         self.live = live
         self.frames = 0
-        self.last_step: list[tuple[int, Any]] = []  # (session index, record) pairs
-        self.last_crash: list[Any] = []
+        self.last_step: list[tuple[int, Record]] = []  # (session index, record) pairs
+        self.last_crash: list[Outcome | None] = []
         self.last_exports: list[Path] = []
 
     def compose(self) -> ComposeResult:
@@ -203,7 +203,7 @@ class MainScreen(Screen[None]):
             PromptScreen("Crash now on CPU (thread number, or newest):", "newest"), answer
         )
 
-    def crash(self, cpu: int | str) -> list[Any]:
+    def crash(self, cpu: int | str) -> list[Outcome | None]:
         """A panic now on ``cpu`` in every session; the outcomes go on the timelines."""
         self.last_crash = [s.crash(cpu) for s in self.runs.sessions]
         self._sync(stats=True)
@@ -227,6 +227,12 @@ class MainScreen(Screen[None]):
 
         # the CLI's --trace format, metadata line first (issue 12)
         self._export("trace", ".jsonl", lambda s: [session_trace_jsonl(s)])
+
+    def action_export_perfetto(self) -> None:
+        from engine.run.exports import meta_of
+        from engine.run.perfetto import perfetto_json
+
+        self._export("perfetto", ".json", lambda s: [perfetto_json(meta_of(s), [s])])
 
     def _export(self, what: str, suffix: str, chunks) -> None:
         from engine.errors import InputError
