@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # the engine loads when the command runs, not for `kdump-storm --help` (issue 10)
+    from engine.run.explain import PROVENANCE_TEXT, FdtProvenance
     from engine.run.session import Session
     from engine.scenario.load import load_scenario
 
@@ -50,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     session = Session(scenario, strategy, args.seed)
     session.advance_to(at)
     blob = session.fdt_blob()
+    provenance = session.fdt_provenance()
+    if provenance != FdtProvenance.LIVE:
+        print(f"{args.output}: {PROVENANCE_TEXT[provenance]}", file=sys.stderr)
     path = write_output(args.output, blob, force=args.force, option="-o")
     # with `-o -` stdout carries the DTB itself (for `| dtc -I dtb`): the summary goes aside
     print(

@@ -125,6 +125,8 @@ ROWS: list[tuple[str, Callable[[Metrics], str]]] = [
 
 def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
     """Rows of metrics, one column per strategy, plus each crash probe's outcome."""
+    from engine.run.definitions import footnote
+
     metrics = {name: s.metrics() for name, s in sessions.items()}
     names = list(metrics)
     rows: list[list[str]] = [["", *names]]
@@ -149,6 +151,7 @@ def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
                 for i, (c, w) in enumerate(zip(r, widths, strict=True))
             ).rstrip()
         )
+    lines += ["", "Definitions:", footnote()]
     return "\n".join(lines)
 
 

@@ -46,3 +46,8 @@ def runs_of(blocks: Sequence[int]) -> Runs:
         else:
             out.append((block, block))
     return tuple(out)
+
+
+def blocks_of(runs: Sequence[tuple[int, int]]) -> frozenset[int]:
+    """Every block of ``runs`` (for a reader that wants the set; never per event)."""
+    return frozenset(block for first, last in runs for block in range(first, last + 1))
