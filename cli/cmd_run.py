@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -163,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.run.exports import metrics_csv, series_csv, trace_jsonl
     from engine.run.perfetto import perfetto_json
     from engine.run.run_meta import run_meta
+    from engine.scenario.expense import expense_warnings
     from engine.scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario, capture=args.capture)
@@ -170,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
     # every output file is checked before the run: a typo costs nothing and prints nothing
     for attr, option in OUTPUTS:
         check_output(getattr(args, attr, None), force=args.force, option=option)
+    for warning in expense_warnings(scenario, len(strategies)):
+        print(warning, file=sys.stderr)  # before the work, so a user can stop it
     sessions = run_strategies(scenario, strategies, args.seed)
     meta = run_meta(scenario.name, scenario.source, next(iter(sessions.values())).seed, strategies)
     if args.format == "json":

@@ -43,6 +43,7 @@ def summary(scenario: Scenario) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.scenario.expense import expense_warnings
     from engine.scenario.load import check_scenario_file, load_scenario
 
     ok = True
@@ -53,5 +54,8 @@ def run(args: argparse.Namespace) -> int:
             for err in errors:
                 print(str(err), file=sys.stderr)
             continue
-        print(f"{path}: ok ({summary(load_scenario(path))})")
+        scenario = load_scenario(path)
+        for warning in expense_warnings(scenario):
+            print(warning, file=sys.stderr)
+        print(f"{path}: ok ({summary(scenario)})")
     return 0 if ok else 2

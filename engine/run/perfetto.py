@@ -30,6 +30,7 @@ from engine.run.trace import Record, RecordKind
 TRACKS = (
     "hotplug",
     "uevents",
+    "udev settle",
     "throttler",
     "kdumpctl",
     "kexec lock",
@@ -60,6 +61,7 @@ TRACK_OF: Mapping[RecordKind, str] = {
     RecordKind.CRASH_PROBE: "crash probes",
 }
 # a span's slice is named for what it is, not for its start record
+SETTLE_TRACK = "udev settle"  # the throttler's `udevadm settle`, from its settle record
 SLICE_NAME: Mapping[RecordKind, str] = {
     RecordKind.THROTTLER_START: "throttler: sleep, settle",
     RecordKind.UNLOAD_START: "unload",
@@ -160,7 +162,7 @@ def process_events(pid: int, run: PerfettoRun) -> list[dict[str, object]]:
                         "name": "udevadm settle",
                         "cat": kind.value,
                         "pid": pid,
-                        "tid": track,
+                        "tid": tid[SETTLE_TRACK],
                         "ts": _us(record.t_s - waited),
                         "dur": _us(waited),
                         "args": {"span": record.span, **_args(record.detail)},

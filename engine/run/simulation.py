@@ -10,12 +10,14 @@ machine refreshes the readiness timeline that outcomes and metrics read.
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Sequence
 
 import simpy
 
 from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
+from engine.errors import InputError
 from engine.kexec.crash_region import CrashRegion, plan_crash_region
 from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
 from engine.kexec.image import KexecImage
@@ -29,30 +31,18 @@ from engine.run.outcomes import KdumpState, Outcome, Readiness, crash_outcome, r
 from engine.run.storm import HotplugAction, expand_storm
 from engine.run.trace import RecordKind, Trace
 from engine.scenario.load import Scenario
+from engine.scenario.machine import machine_for
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
 from engine.userspace.uevent import Uevent
 
 
 def build_machine(scenario: Scenario) -> Machine:
-    spec = scenario.machine
-    if spec.from_dtb is not None:
-        from engine.devicetree.dtb_import import machine_from_dtb
-
-        return machine_from_dtb(
-            spec.from_dtb,
-            source=str(spec.from_dtb),
-            memory_possible_bytes=spec.memory_possible_bytes,
-        )
-    return Machine(
-        cpu_model=spec.cpu_model,
-        smt=spec.smt,
-        cores_present=spec.cores_present,
-        cores_possible=spec.cores_possible,
-        memory_bytes=spec.memory_bytes,
-        memory_block_bytes=spec.memory_block_bytes,
-        memory_possible_bytes=spec.memory_possible_bytes,
-    )
+    """The scenario's machine; a DTB error names the scenario file and key too."""
+    try:
+        return machine_for(scenario.machine)
+    except InputError as err:
+        raise InputError(scenario.source, str(err), where="machine.from_dtb") from None
 
 
 class Simulation(ImageChanges):
@@ -72,6 +62,9 @@ class Simulation(ImageChanges):
         self.strategy = STRATEGY_CLASSES[strategy](self)
         self.elfcorehdr_hotplug = self.strategy.elfcorehdr_hotplug
         self.update_mutex = simpy.Resource(self.env, capacity=1)
+        # lock_device_hotplug(): held by one DLPAR request at a time, the others queue
+        self._hotplug_busy = False
+        self._hotplug_waiters: deque[simpy.Event] = deque()
         self.newest_thread: int | None = None
         self.probes: list[Outcome] = []  # crash probes so far, in order
         self._removing: set[int] = set()
@@ -277,19 +270,38 @@ class Simulation(ImageChanges):
 
     # ----------------------------------------------------------------- storm
     def _run_action(self, action: HotplugAction) -> Process:
+        """One DLPAR request, whole, under the device hotplug lock.
+
+        ``dlpar_cpu()`` (arch/powerpc/platforms/pseries/hotplug-cpu.c) and
+        ``dlpar_memory()`` (hotplug-memory.c) hold ``lock_device_hotplug()`` for
+        the whole request: a core add onlines every thread (``dlpar_online_cpu``)
+        before a remove that came 1 ms later may start. Requests queue in order.
+        """
         yield self.env.timeout(action.t_s)
-        if action.action == "core-add":
-            yield from self._core_add(action)
-        elif action.action == "core-remove":
-            yield from self._core_remove(action)
-        elif action.action == "block-add":
-            yield from self._block_change(action, online=True)
-        elif action.action == "block-remove":
-            yield from self._block_change(action, online=False)
-        elif action.action in CAPTURED_STEPS:
+        if action.action in CAPTURED_STEPS:  # a capture's instants already carry the lock
             yield from CAPTURED_STEPS[action.action](self, action)
-        else:
-            raise ValueError(f"unknown hotplug action {action.action!r}")
+            return
+        if self._hotplug_busy:  # a free lock is taken at once: no event, same-instant order kept
+            turn = self.env.event()
+            self._hotplug_waiters.append(turn)
+            yield turn  # handed over by the holder's unlock, still held
+        self._hotplug_busy = True
+        try:
+            if action.action == "core-add":
+                yield from self._core_add(action)
+            elif action.action == "core-remove":
+                yield from self._core_remove(action)
+            elif action.action == "block-add":
+                yield from self._block_change(action, online=True)
+            elif action.action == "block-remove":
+                yield from self._block_change(action, online=False)
+            else:
+                raise ValueError(f"unknown hotplug action {action.action!r}")
+        finally:
+            if self._hotplug_waiters:
+                self._hotplug_waiters.popleft().succeed()
+            else:
+                self._hotplug_busy = False
 
     def _core_add(self, action: HotplugAction) -> Process:
         m = self.machine
