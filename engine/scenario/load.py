@@ -29,6 +29,7 @@ from engine.scenario.model import (
     MAX_BLOCKS,
     MAX_CHURN_EVENTS,
     MAX_SCENARIO_BYTES,
+    MAX_STORM_EVENTS,
     MAX_THREADS,
     MIB,
     PROBE_CPUS,
@@ -47,10 +48,10 @@ from engine.scenario.model import (
     ThrottlerSpec,
     UdevSpec,
 )
+from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import Reader
 from engine.scenario.schema import TOP_LEVEL
 from engine.scenario.udev import read_udev
-from engine.strategies import STRATEGY_NAMES
 from engine.user_files import read_user_file
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "GIB",
     "MAX_BLOCKS",
     "MAX_CHURN_EVENTS",
+    "MAX_STORM_EVENTS",
     "MAX_SCENARIO_BYTES",
     "MAX_THREADS",
     "MIB",
@@ -175,6 +177,7 @@ def _parse(
         peaks = [peak_bytes or 0, *(c.peak_blocks * block for c in captures)]
         machine = dataclasses.replace(machine, memory_possible_bytes=max(peaks))
     churn = read_churn(r, data, duration)
+    _check_event_total(r, storms, captures, churn)
     crash = read_crash(r, data, machine, duration)
     cmp = r.section(data.get("compare"), "compare")
     strategies = r.field(cmp, "compare", "strategies", STRATEGY_NAMES)
@@ -195,3 +198,18 @@ def _parse(
         strategies=strategies,
         source=source,
     ), []
+
+
+def _check_event_total(r: Reader, storms: tuple, captures: tuple, churn: tuple) -> None:
+    """All phases together stay under ``MAX_STORM_EVENTS`` (churn counted as expected)."""
+    total = (
+        sum(p.count for p in storms)
+        + sum(len(c.steps) for c in captures)
+        + sum(c.rate_per_s * (c.end_s - c.start_s) for c in churn)
+    )
+    if total > MAX_STORM_EVENTS:
+        r.error(
+            "storm" if storms or captures else "churn",
+            f"about {total:.0f} hotplug events in all (storms and churn together), more than "
+            f"the cap of {MAX_STORM_EVENTS} events a scenario may have",
+        )

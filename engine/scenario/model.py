@@ -17,6 +17,8 @@ SYSCALLS = ("kexec_file_load", "kexec_load")
 PROBE_CPUS = ("newest", "random")
 MAX_THREADS = 8192  # NR_CPUS ceiling of ppc64 kernels
 MAX_CHURN_EVENTS = 100_000
+# every phase together: storm expansion is O(n log n), a run holds one process per event
+MAX_STORM_EVENTS = 200_000
 # the shipped scenarios are a few KiB; 8 MiB still holds ~300k crash probes
 MAX_SCENARIO_BYTES = 8 << 20
 DEFAULT_BOOTARGS = (

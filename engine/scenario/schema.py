@@ -25,6 +25,7 @@ from engine.scenario.model import (
     SMT_WIDTHS,
     SYSCALLS,
 )
+from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import (
     COMPUTED,
     REQUIRED,
@@ -41,7 +42,6 @@ from engine.scenario.reader import (
     to_rate,
     to_str,
 )
-from engine.strategies import STRATEGY_NAMES
 from engine.units import Duration, format_size, parse_distribution, parse_duration, parse_size
 
 MIB = 1 << 20
