@@ -91,7 +91,7 @@ def test_every_span_is_one_slice_with_its_records_start_and_duration(exported) -
         slices = {
             e["args"]["span"]: e
             for e in doc["traceEvents"]
-            if e["ph"] == "X" and e["pid"] == pid and e["cat"] != "readiness"
+            if e["ph"] == "X" and e["pid"] == pid and e["cat"] not in ("readiness", "reload")
             and e["name"] != "udevadm settle"
         }  # fmt: skip
         starts = {r.seq: r for r in session.records if r.kind in SPAN_ENDS}
@@ -117,6 +117,30 @@ def test_the_udev_reloads_of_the_throttled_run_are_there(exported) -> None:
     assert len(loads) == len(unloads) == sessions["udev-throttled"].metrics().reloads > 0
     # a reload: its unload ends where its load starts (kdumpctl runs them back to back)
     assert [u["ts"] + u["dur"] for u in unloads] == pytest.approx([x["ts"] for x in loads])
+
+
+def test_every_reload_is_one_slice_from_its_unload_to_the_end_of_its_load(exported) -> None:
+    doc, sessions = exported
+    for strategy, session in sessions.items():
+        pid = _pid_of(doc, strategy)
+        reloads = [e for e in doc["traceEvents"] if e["pid"] == pid and e.get("cat") == "reload"]
+        by_seq = {r.seq: r for r in session.records}
+        # a reload = an unload span + the load span that names it (engine-paired, no guessing)
+        pairs = [
+            (by_seq[r.detail["unload_span"]], by_seq[r.span])
+            for r in session.records
+            if r.kind == "load-start" and "unload_span" in r.detail
+        ]
+        ends = {r.span: r for r in session.records if r.kind == "load-end"}
+        assert len(reloads) == len(pairs)
+        for got, (unload, load) in zip(reloads, pairs, strict=True):
+            assert got["ts"] == pytest.approx(unload.t_s * 1e6, abs=1e-3)
+            assert got["dur"] == pytest.approx((ends[load.seq].t_s - unload.t_s) * 1e6, abs=1e-3)
+        if strategy in ("udev-reload", "udev-throttled"):
+            # every reload these strategies count is unload + load
+            assert len(reloads) == session.metrics().reloads > 0
+        if strategy == "udev-load-once":
+            assert reloads == []  # SUSE loads only: no unload, no reload slice
 
 
 def test_probes_are_instants_with_their_outcome(exported) -> None:

@@ -96,9 +96,18 @@ class ImageChanges:
     def end_unload(self, span: int) -> None:
         self.trace.end(self.env.now, RecordKind.UNLOAD_END, span)
 
-    def begin_load(self, syscall: str) -> int:
-        """The load syscall starts (nothing is loaded yet); returns the load span."""
-        return self.trace.begin(self.env.now, RecordKind.LOAD_START, syscall=syscall)
+    def begin_load(self, syscall: str, *, after_unload: int | None = None) -> int:
+        """The load syscall starts (nothing is loaded yet); returns the load span.
+
+        ``after_unload`` is the span of the unload this load completes (one
+        ``kdumpctl reload``), so an exporter draws the reload from the trace
+        itself; a load alone (SUSE ``load.sh``, the first load) names none.
+        """
+        if after_unload is None:
+            return self.trace.begin(self.env.now, RecordKind.LOAD_START, syscall=syscall)
+        return self.trace.begin(
+            self.env.now, RecordKind.LOAD_START, syscall=syscall, unload_span=after_unload
+        )
 
     def begin_copy(self, holder: str, segments: Iterable[str]) -> int | None:
         """``kexec_trylock()`` then the copy of ``segments``; the lock span, None when busy."""

@@ -69,6 +69,7 @@ SLICE_NAME: Mapping[RecordKind, str] = {
     RecordKind.LOCK_TAKEN: "kexec lock",
     RecordKind.UPDATE_START: "kernel update",
 }
+RELOAD_SLICE = "kdumpctl reload"
 EXPOSURE_COUNTER = "exposure_s (cumulative)"
 HOLE_COUNTER = "FDT hole used bytes"
 
@@ -107,6 +108,20 @@ def _instant_name(record: Record) -> str:
     return kind.value
 
 
+def _reload_slice(pid: int, track: int, unload: Record, load_end: Record) -> dict[str, object]:
+    """One ``kdumpctl reload``: from its unload's start to its load's end (paired by span id)."""
+    return {
+        "ph": "X",
+        "name": RELOAD_SLICE,
+        "cat": "reload",
+        "pid": pid,
+        "tid": track,
+        "ts": _us(unload.t_s),
+        "dur": _us(load_end.t_s - unload.t_s),
+        "args": {"unload_span": unload.seq, "load_span": load_end.span, **_args(load_end.detail)},
+    }
+
+
 def process_events(pid: int, run: PerfettoRun) -> list[dict[str, object]]:
     """Every event of one strategy's run, on its own process ``pid``."""
     tid = {name: i + 1 for i, name in enumerate(TRACKS)}
@@ -128,6 +143,7 @@ def process_events(pid: int, run: PerfettoRun) -> list[dict[str, object]]:
             }
         )
     starts: dict[int, Record] = {}
+    unloads: dict[int, Record] = {}  # unload starts, for the reload their load completes
     for record in run.records:
         kind = RecordKind(record.kind)
         track = tid[TRACK_OF[kind]]
@@ -137,6 +153,11 @@ def process_events(pid: int, run: PerfettoRun) -> list[dict[str, object]]:
         if record.span is not None:
             start = starts.pop(record.span)
             begin_kind = RecordKind(start.kind)
+            if begin_kind is RecordKind.UNLOAD_START:
+                unloads[start.seq] = start
+            unload_span = start.detail.get("unload_span")
+            if begin_kind is RecordKind.LOAD_START and isinstance(unload_span, int):
+                events.append(_reload_slice(pid, track, unloads.pop(unload_span), record))
             events.append(
                 {
                     "ph": "X",

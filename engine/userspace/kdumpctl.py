@@ -93,10 +93,12 @@ def kdump_reload(sim: Simulation, why: str) -> Process:
         return  # EBUSY: "Stopping kdump: [FAILED]", nothing loaded
     yield sim.env.timeout(unload_s)
     sim.end_unload(unload)
-    yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s)
+    yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s, after_unload=unload)
 
 
-def kdump_load(sim: Simulation, load_s: float, *, cpu_s: float | None = None) -> Process:
+def kdump_load(
+    sim: Simulation, load_s: float, *, cpu_s: float | None = None, after_unload: int | None = None
+) -> Process:
     """``kexec -p ...``: prepare in userspace, then the load syscall under the kexec lock.
 
     With ``kexec_load`` kexec-tools reads the machine when it starts; with
@@ -104,7 +106,7 @@ def kdump_load(sim: Simulation, load_s: float, *, cpu_s: float | None = None) ->
     """
     env = sim.env
     spent_s = load_s if cpu_s is None else cpu_s
-    load = sim.begin_load(sim.kdump.syscall)
+    load = sim.begin_load(sim.kdump.syscall, after_unload=after_unload)
     if sim.kdump.syscall == "kexec_load":
         snapshot = sim.snapshot_for_load()
     copy_bytes = sim.load_copy_bytes()
