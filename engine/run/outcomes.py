@@ -27,6 +27,10 @@ class Cause(StrEnum):
     KEXEC_LOCKED = "kexec-locked"
     IMAGE_NULL = "image-null"
     CPU_MISSING = "cpu-missing-in-fdt"
+    # the RFC's lock-free update is mid-way: the crashing CPU's node is not re-added yet
+    FDT_TORN = "fdt-torn"
+    # the elfcorehdr still has a PT_LOAD for memory already removed
+    STALE_MEMORY = "stale-memory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,10 @@ class KdumpState:
     online_threads: frozenset[int]
     fdt_threads: frozenset[int] | None  # None: the architecture needs no FDT (not modelled here)
     memory_complete: bool
+    # threads whose CPU node a lock-free update has deleted and not yet re-added
+    torn_threads: frozenset[int] = frozenset()
+    # the elfcorehdr lists memory no longer present (removed since it was built)
+    memory_stale: bool = False
 
 
 def image_cause(state: KdumpState) -> Cause | None:
@@ -107,10 +115,15 @@ def crash_outcome(state: KdumpState, t_s: float, cpu: int) -> Outcome:
     cause = image_cause(state)
     if cause is not None:
         return Outcome(t_s, cpu, Result.NO_DUMP.value, cause.value)
+    if cpu in state.torn_threads:
+        # prom.c finds no node for boot_cpuid_phys in the half-written tree
+        return Outcome(t_s, cpu, Result.NO_DUMP.value, Cause.FDT_TORN.value)
     if state.fdt_threads is not None and cpu not in state.fdt_threads:
         return Outcome(t_s, cpu, Result.NO_DUMP.value, Cause.CPU_MISSING.value)
     if not state.memory_complete:
         return Outcome(t_s, cpu, Result.INCOMPLETE.value, None)
+    if state.memory_stale:
+        return Outcome(t_s, cpu, Result.INCOMPLETE.value, Cause.STALE_MEMORY.value)
     return Outcome(t_s, cpu, Result.CAPTURED.value, None)
 
 
@@ -124,11 +137,19 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
     missing: frozenset[int] = (
         frozenset() if state.fdt_threads is None else state.online_threads - state.fdt_threads
     )
-    p_no = len(missing) / online if online else 0.0
-    p_inc = 0.0 if state.memory_complete else 1.0 - p_no
-    return Readiness(
-        t_s, None, p_no, p_inc, Cause.CPU_MISSING.value if missing else None, missing, online
-    )
+    torn = state.online_threads & state.torn_threads
+    lost = missing | torn
+    p_no = len(lost) / online if online else 0.0
+    p_inc = 0.0 if state.memory_complete and not state.memory_stale else 1.0 - p_no
+    if torn:
+        why: str | None = Cause.FDT_TORN.value
+    elif missing:
+        why = Cause.CPU_MISSING.value
+    elif state.memory_complete and state.memory_stale:
+        why = Cause.STALE_MEMORY.value
+    else:
+        why = None
+    return Readiness(t_s, None, p_no, p_inc, why, lost, online)
 
 
 @dataclass(frozen=True)

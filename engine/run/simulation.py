@@ -9,6 +9,7 @@ machine refreshes the readiness timeline that outcomes and metrics read.
 
 from __future__ import annotations
 
+import inspect
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,18 +18,24 @@ import simpy
 
 from engine.devicetree.fdt_hole import FdtHole, UpdateOutcome
 from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
+from engine.devicetree.update_progress import TornUpdate
 from engine.kexec.crash_region import CrashRegion, plan_crash_region
 from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
+from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
 from engine.machine.topology import Machine
 from engine.rng import RandomStreams
 from engine.run.outcomes import KdumpState, Outcome, Readiness, crash_outcome, readiness_of
+from engine.run.smt_switch import smt_switch
 from engine.run.storm import HotplugAction, expand_storm
 from engine.run.trace import RecordKind, Trace
 from engine.scenario.load import Scenario
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
+from engine.userspace.kdumpctl import kdump_start
 from engine.userspace.uevent import Uevent
+
+_HOLE_TAKES_FORM = "form" in inspect.signature(FdtHole.update_cpus).parameters
 
 
 @dataclass(frozen=True)
@@ -49,20 +56,24 @@ def build_machine(scenario: Scenario) -> Machine:
     if spec.from_dtb is not None:
         from engine.devicetree.dtb_import import machine_from_dtb
 
-        return machine_from_dtb(
+        machine = machine_from_dtb(
             spec.from_dtb,
             source=str(spec.from_dtb),
             memory_possible_bytes=spec.memory_possible_bytes,
         )
-    return Machine(
-        cpu_model=spec.cpu_model,
-        smt=spec.smt,
-        cores_present=spec.cores_present,
-        cores_possible=spec.cores_possible,
-        memory_bytes=spec.memory_bytes,
-        memory_block_bytes=spec.memory_block_bytes,
-        memory_possible_bytes=spec.memory_possible_bytes,
-    )
+    else:
+        machine = Machine(
+            cpu_model=spec.cpu_model,
+            smt=spec.smt,
+            cores_present=spec.cores_present,
+            cores_possible=spec.cores_possible,
+            memory_bytes=spec.memory_bytes,
+            memory_block_bytes=spec.memory_block_bytes,
+            memory_possible_bytes=spec.memory_possible_bytes,
+        )
+    if spec.boot_smt is not None:
+        machine.boot_in_smt_mode(spec.boot_smt)
+    return machine
 
 
 class Simulation:
@@ -85,6 +96,7 @@ class Simulation:
         self.probes: list[Outcome] = []  # crash probes so far, in order
         self._removing: set[int] = set()
         self._memory_check: tuple[object, bool] = (None, True)
+        self._memory_stale = False
         self._udev_idle_at = 0.0
         # udev holds a uevent in its queue this long before the rule's RUN program
         # starts; `udevadm settle` waits for the queue to empty
@@ -101,10 +113,15 @@ class Simulation:
             "elfcorehdr_refused": 0,
         }
         self.last_uevent_s: float | None = None
+        self.hole_writes = HoleWrites(self.trace)
+        # the RFC's lock-free update in progress (engine.strategies.rfc_hook), if any
+        self.torn: TornUpdate | None = None
         self._build_region()
         self.history: list[Readiness] = []
         self.refresh()
         self.strategy.start()
+        if self.kdump.service_start_s is not None:
+            self.env.process(self._service_start(self.kdump.service_start_s))
         for action in self.actions:
             self.env.process(self._run_action(action))
         for probe in scenario.crash.probes:
@@ -161,10 +178,16 @@ class Simulation:
         self.hole = FdtHole(address=fdt_seg.address, size_bytes=fdt_seg.size_bytes)
         self.elfcorehdr = Elfcorehdr(possible_threads, elf_seg.size_bytes)
         # kdump was loaded at boot, before the storm
-        initial = self.snapshot_for_load()
         self.image = KexecImage(loaded=False)
         self.peak_used_bytes = 0
-        self.image.loaded = self.install_snapshot(initial)
+        if k.service_start_s is None:
+            # kdump.service loaded the image at boot, before the run
+            self.image.loaded = self.install_snapshot(self.snapshot_for_load())
+            self.image.hotplug_support = self.image.loaded and k.hotplug
+
+    def _service_start(self, at_s: float) -> Process:
+        yield self.env.timeout(at_s)
+        yield from kdump_start(self)
 
     # ------------------------------------------------------------ image work
     def snapshot_for_load(self) -> LoadSnapshot:
@@ -202,17 +225,21 @@ class Simulation:
         self.image.elfcorehdr_blocks = snap.blocks
         return True
 
-    def update_fdt_in_place(self) -> tuple[UpdateOutcome, int]:
+    def update_fdt_in_place(self, form: str = "2024") -> tuple[UpdateOutcome, int]:
         """``update_cpus_node()`` on the FDT in the hole; returns the bytes libfdt moved.
 
         The kernel deletes every CPU node and re-adds each live one with all
         its properties; every libfdt delete, add_subnode and setprop memmoves
         what follows it in the blob. We count half the used blob per operation
         (the /cpus node sits in the middle of a pseries tree): a model, not a
-        measurement, since no source publishes the update's duration.
+        measurement, since no source publishes the update's duration. ``form``:
+        "2021" (the RFC's: /cpus deleted and rebuilt) or "2024" (CPU children only).
         """
         before_nodes = len(self.hole.cpu_nodes())
-        result = self.hole.update_cpus(self.machine)
+        if _HOLE_TAKES_FORM:
+            result = self.hole.update_cpus(self.machine, form=form)  # type: ignore[call-arg]
+        else:  # TEMPORARY until issue-10's FdtHole.update_cpus(form=) lands on main
+            result = self.hole.update_cpus(self.machine)
         self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
         props = len(self.machine.template.prop_names)
         ops = before_nodes + len(self.machine.present_cores) * (1 + props)
@@ -274,7 +301,10 @@ class Simulation:
         usable = img.loaded and not img.null and img.lock_holder is None
         key = (self.machine.memory_generation, img.elfcorehdr_blocks)
         if self._memory_check[0] != key:
-            self._memory_check = (key, self.machine.blocks_online <= img.elfcorehdr_blocks)
+            blocks = self.machine.blocks_online
+            self._memory_check = (key, blocks <= img.elfcorehdr_blocks)
+            self._memory_stale = not img.elfcorehdr_blocks <= blocks
+        torn = self.torn
         return KdumpState(
             image_loaded=img.loaded,
             image_null=img.null,
@@ -283,6 +313,8 @@ class Simulation:
             # decoding the hole only matters when there is an image to boot from
             fdt_threads=self.hole.fdt_threads() if usable else frozenset(),
             memory_complete=self._memory_check[1],
+            torn_threads=torn.missing_threads(self.env.now) if torn is not None else frozenset(),
+            memory_stale=self._memory_stale,
         )
 
     def refresh(self) -> None:
@@ -354,6 +386,8 @@ class Simulation:
             yield from self._block_change(action, online=True)
         elif action.action == "block-remove":
             yield from self._block_change(action, online=False)
+        elif action.action == "smt":
+            yield from smt_switch(self, action)
         else:
             raise ValueError(f"unknown hotplug action {action.action!r}")
 
@@ -362,7 +396,9 @@ class Simulation:
         if len(m.present_cores) >= m.cores_possible:
             return  # the storm promised not to; a guard, not a path
         core = m.add_core()
-        threads = list(m.threads_of(core))
+        # dlpar_online_cpu() onlines the threads the SMT mode allows (Linux 6.6,
+        # "powerpc/pseries: Honour current SMT state when DLPAR onlining CPUs")
+        threads = list(m.threads_in_mode(core))
         self.trace.add(
             self.env.now,
             RecordKind.CORE_ADD,

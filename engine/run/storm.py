@@ -24,14 +24,17 @@ _ACTION = {
     "cpu-remove": "core-remove",
     "memory-add": "block-add",
     "memory-remove": "block-remove",
+    "smt": "smt",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class HotplugAction:
     t_s: float
-    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove"
+    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove" | "smt"
     phase: str  # "storm[0]", "churn[1]"
+    threads: int | None = None  # "smt": the SMT mode to switch to
+    every_s: float = 0.0  # "smt": between one thread's online/offline and the next
 
 
 class _Counter:
@@ -79,7 +82,12 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
             if phase.jitter_s > 0:
                 t_s += rng.uniform(0.0, phase.jitter_s)
             key = (t_s, 0, phase.index, i)
-            keyed.append((key, HotplugAction(t_s, action, f"storm[{phase.index}]")))
+            name = f"storm[{phase.index}]"
+            if action == "smt":
+                # threads only: no core or memory block comes or goes
+                keyed.append((key, HotplugAction(t_s, action, name, phase.threads, phase.every_s)))
+                continue
+            keyed.append((key, HotplugAction(t_s, action, name)))
             fixed[action[: action.index("-")]].append((key, 1 if action.endswith("add") else -1))
     block = m.memory_block_bytes
     counters = {
@@ -110,6 +118,18 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
 
 
 def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
-    """Uevents the actions emit: one per thread for a core (pseries DLPAR), one per block."""
-    smt = scenario.machine.smt
-    return sum(smt if a.action.startswith("core") else 1 for a in actions)
+    """Uevents the actions emit: one per thread for a core (pseries DLPAR), one per block.
+
+    An SMT switch emits one per thread it changes, which depends on the state it
+    finds; it is counted as the threads it changes on the boot cores.
+    """
+    m = scenario.machine
+    mode = m.boot_smt or m.smt
+    total = 0
+    for a in actions:
+        if a.action == "smt" and a.threads is not None:
+            total += abs(a.threads - mode) * m.cores_present
+            mode = a.threads
+        else:
+            total += m.smt if a.action.startswith("core") else 1
+    return total

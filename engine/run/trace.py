@@ -24,6 +24,7 @@ class RecordKind(StrEnum):
     UNLOAD_END = "unload-end"
     LOAD_START = "load-start"
     LOAD_END = "load-end"
+    LOAD_BUILD = "load-build"
     LOCK_TAKEN = "lock-taken"
     LOCK_RELEASED = "lock-released"
     UPDATE_START = "update-start"
@@ -31,6 +32,9 @@ class RecordKind(StrEnum):
     UPDATE_SKIP = "update-skip"
     UPDATE_NOSPACE = "update-nospace"
     CRASH_PROBE = "crash-probe"
+    SMT_SWITCH = "smt-switch"
+    CRASH_HOTPLUG_READ = "crash-hotplug-read"
+    FDT_OVERLAP = "fdt-overlap"
 
 
 LANE_OF: dict[RecordKind, str] = {
@@ -54,6 +58,10 @@ LANE_OF: dict[RecordKind, str] = {
     RecordKind.UPDATE_SKIP: "kernel",
     RecordKind.UPDATE_NOSPACE: "kernel",
     RecordKind.CRASH_PROBE: "crash",
+    RecordKind.LOAD_BUILD: "reload",
+    RecordKind.SMT_SWITCH: "hotplug",
+    RecordKind.CRASH_HOTPLUG_READ: "udev",
+    RecordKind.FDT_OVERLAP: "kernel",
 }
 
 

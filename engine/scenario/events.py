@@ -27,7 +27,7 @@ from engine.scenario.reader import (
 )
 from engine.units import format_size, parse_duration
 
-STORM_KEYS = ("at", "action", "cores", "size", "blocks", "every", "jitter")
+STORM_KEYS = ("at", "action", "cores", "size", "blocks", "every", "jitter", "threads")
 CHURN_KEYS = ("start", "end", "rate", "cpu_fraction", "add_fraction")
 
 
@@ -58,7 +58,22 @@ def read_storms(
         at = r.get(t, w, "at", parse_duration)
         action = r.get(t, w, "action", to_choice(ACTIONS))
         count = None
-        if action in ("cpu-add", "cpu-remove"):
+        threads = None
+        if action != "smt" and "threads" in t:
+            r.error(f"{w}.threads", f"is for smt storms; a {action} storm does not take it")
+        if action == "smt":
+            # ppc64_cpu --smt=N: one switch, `every` apart between its per-thread steps
+            for key in ("cores", "size", "blocks"):
+                if key in t:
+                    r.error(f"{w}.{key}", "an smt storm takes threads, not cores or memory")
+            threads = r.get(t, w, "threads", to_positive_int)
+            if threads is not None and machine.smt is not None and threads > machine.smt:
+                r.error(
+                    f"{w}.threads",
+                    f"{threads} threads per core: more than the machine's SMT{machine.smt}",
+                )
+            count = 1
+        elif action in ("cpu-add", "cpu-remove"):
             for key in ("size", "blocks"):
                 if key in t:
                     r.error(f"{w}.{key}", f"is for memory storms; a {action} storm takes cores")
@@ -84,7 +99,9 @@ def read_storms(
         many = count is not None and count > 1
         if many and "every" not in t:
             r.error(f"{w}.every", f"required: {count} events need a spacing, e.g. every = '250ms'")
-        every = r.get(t, w, "every", parse_duration, 0.0)
+        every = r.get(
+            t, w, "every", parse_duration, machine.thread_online_s if action == "smt" else 0.0
+        )
         jitter = r.get(t, w, "jitter", parse_duration, 0.0)
         if many and every == 0 and "every" in t:
             r.error(f"{w}.every", "must be above zero: hotplug adds and removes one at a time")
@@ -92,7 +109,9 @@ def read_storms(
             r.error(w, f"{count} events: more than {MAX_BLOCKS}")
         if None in (at, action, count, every, jitter) or not every and many:
             continue
-        phase = StormPhase(i, at, action, count, every, jitter, r.lines.find(w))  # type: ignore[arg-type]
+        if action == "smt" and threads is None:
+            continue
+        phase = StormPhase(i, at, action, count, every, jitter, r.lines.find(w), threads)  # type: ignore[arg-type]
         if duration is not None and phase.at_s >= duration:
             r.error(
                 f"{w}.at",

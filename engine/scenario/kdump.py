@@ -19,6 +19,7 @@ from engine.scenario.model import (
 from engine.scenario.reader import (
     Reader,
     to_bandwidth,
+    to_bool,
     to_choice,
     to_hole,
     to_positive_duration,
@@ -41,6 +42,9 @@ KDUMP_KEYS = (
     "bootargs",
     "copy_bandwidth",
     "udev_latency",
+    "build_digest",
+    "hotplug",
+    "service_start",
 )
 
 
@@ -57,6 +61,18 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
     rl = r.table(k.get("reload"), wr, ("unload", "load"))
     th = r.table(k.get("throttler"), wt, ("sleep", "settle_timeout", "kdumpctl_poll"))
     ku = r.table(k.get("kernel_update"), wu, ("fixed", "bandwidth"))
+    syscall = r.get(k, w, "syscall", to_choice(SYSCALLS), "kexec_file_load")
+    # arch_crash_hotplug_support() (include/linux/kexec.h): a kexec_file_load image
+    # always supports hotplug; a kexec_load one only with KEXEC_CRASH_HOTPLUG_SUPPORT,
+    # which kexec-tools passes for --hotplug and kdumpctl does not ask for
+    hotplug = r.get(k, w, "hotplug", to_bool, syscall == "kexec_file_load")
+    if syscall == "kexec_file_load" and hotplug is False:
+        r.error(
+            "kdump.hotplug",
+            "a kexec_file_load image always supports hotplug (arch_crash_hotplug_support); "
+            "use syscall = 'kexec_load' for an image without it",
+        )
+    service_start = r.get(k, w, "service_start", parse_duration, None)
     spec = KdumpSpec(
         crashkernel_bytes=crashkernel,
         crash_base_bytes=base,
@@ -64,7 +80,7 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         initrd_bytes=initrd,
         purgatory_bytes=purgatory,
         fdt_hole_bytes=hole,
-        syscall=r.get(k, w, "syscall", to_choice(SYSCALLS), "kexec_file_load"),
+        syscall=syscall,
         reload=ReloadSpec(
             unload=r.get(rl, wr, "unload", parse_distribution, Duration("fixed", 0.05)),
             load=r.get(rl, wr, "load", parse_distribution, Duration("uniform", 0.5, 1.0)),
@@ -81,6 +97,9 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         bootargs=r.get(k, w, "bootargs", to_str, DEFAULT_BOOTARGS),
         copy_bandwidth_bytes_per_s=r.get(k, w, "copy_bandwidth", to_bandwidth, 1.0 * GIB),
         udev_latency_s=r.get(k, w, "udev_latency", parse_duration, 0.005),
+        build_digest_s=r.get(k, w, "build_digest", parse_duration, 0.2),
+        hotplug=bool(hotplug),
+        service_start_s=service_start,
     )
     check_region_fit(r, k, machine, crashkernel, base, kernel, initrd, purgatory, hole)
     return spec

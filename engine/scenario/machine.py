@@ -40,6 +40,7 @@ MACHINE_KEYS = (
     "lpar",
     "rma",
     "thread_online",
+    "boot_smt",
     "from_dtb",
 )
 _FROM_DTB = ("cpu_model", "smt", "cores_present", "cores_possible", "memory")
@@ -72,6 +73,9 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
     lpar = r.get(m, w, "lpar", to_bool, True)
     rma = r.get(m, w, "rma", to_positive_size, None)
     thread_online = r.get(m, w, "thread_online", parse_duration, 0.002)
+    boot_smt = r.get(m, w, "boot_smt", to_int, None)
+    if boot_smt is not None and smt is not None and not 1 <= boot_smt <= smt:
+        r.error(join(w, "boot_smt"), f"{boot_smt} threads per core: expected 1 to {smt} (SMT{smt})")
     if present is not None and present < 1:
         r.error(join(w, "cores_present"), "at least one core must be present")
     if possible is not None and present is not None and present > possible:
@@ -114,6 +118,7 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
         lpar=lpar,
         rma_bytes=rma,
         thread_online_s=thread_online,
+        boot_smt=boot_smt,
     )
 
 

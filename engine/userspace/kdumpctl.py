@@ -1,68 +1,46 @@
-"""``kdumpctl reload``: unload, then a full load that re-copies every segment."""
+"""``kdumpctl reload``: unload, then a full load that re-copies every segment.
+
+kdump-utils ``kdumpctl`` ``reload()``: ``stop`` (``kexec -p -u``) then ``start``
+(``kexec -p ...`` or ``kexec -s -p ...``). The syscalls themselves, with their
+kexec lock spans, are ``engine.kexec.syscalls``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
 
-# every segment a full load copies (kexec_trylock() never waits: a busy lock is EBUSY)
-ALL_SEGMENTS = frozenset({"kernel", "initrd", "purgatory", "elfcorehdr", "fdt"})
-
 
 def kdump_reload(sim: Simulation, why: str) -> Process:
-    """Unload (image gone), then load; the load holds the kexec lock while it copies.
+    """Unload (the image is gone once its syscall runs), then load.
 
-    The window with no usable image is exactly unload + load long. With
-    ``kexec_load`` kexec-tools reads the machine (device tree, memory) when the
-    load starts; with ``kexec_file_load`` the kernel reads it inside the syscall.
+    The window with no usable image runs from the unload syscall to the end of
+    the load; with ``kexec_file_load`` most of the load holds the kexec lock.
+    An unload that finds the lock held fails with EBUSY and kdumpctl loads nothing.
     """
-    env, trace, image = sim.env, sim.trace, sim.image
+    env, trace = sim.env, sim.trace
     unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
     load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
     trace.add(env.now, RecordKind.UNLOAD_START, why=why)
-    image.loaded = False
-    sim.refresh()
     yield env.timeout(unload_s)
-    trace.add(env.now, RecordKind.UNLOAD_END)
-
-    trace.add(env.now, RecordKind.LOAD_START, syscall=sim.kdump.syscall)
-    if sim.kdump.syscall == "kexec_load":
-        snapshot = sim.snapshot_for_load()
-    copy_bytes = sim.load_copy_bytes()
-    copy_s = min(load_s, copy_bytes / sim.kdump.copy_bandwidth_bytes_per_s)
-    yield env.timeout(load_s - copy_s)
-
-    if not image.try_lock("kexec-load"):
-        # kexec_trylock() failed: the syscall returns EBUSY and nothing is loaded
-        trace.add(env.now, RecordKind.LOAD_END, ok=False, error="EBUSY")
-        sim.count_reload(unload_s + load_s, 0)
-        sim.refresh()
+    unloaded = yield from kexec_unload(sim)
+    if unloaded is LoadResult.EBUSY:
+        trace.add(env.now, RecordKind.UNLOAD_END, ok=False, error="EBUSY")
+        sim.count_reload(unload_s, 0)
         return
-    trace.add(env.now, RecordKind.LOCK_TAKEN, holder="kexec-load")
-    if sim.kdump.syscall == "kexec_file_load":
-        snapshot = sim.snapshot_for_load()
-    image.busy_segments.update(ALL_SEGMENTS)
-    sim.refresh()
-    yield env.timeout(copy_s)
-    ok = sim.install_snapshot(snapshot)
-    image.busy_segments.clear()
-    image.loaded = ok
-    image.unlock("kexec-load")
-    trace.add(env.now, RecordKind.LOCK_RELEASED, holder="kexec-load")
-    if ok:
-        trace.add(
-            env.now,
-            RecordKind.LOAD_END,
-            ok=True,
-            fdt_bytes=snapshot.fdt_bytes,
-            cpu_threads=len(sim.hole.fdt_threads()),
-        )
-    else:
-        trace.add(env.now, RecordKind.LOAD_END, ok=False, error="FDT does not fit its segment")
-    sim.count_reload(unload_s + load_s, copy_bytes)
-    sim.refresh()
+    trace.add(env.now, RecordKind.UNLOAD_END)
+    loaded = yield from kexec_crash_load(sim, load_s)
+    copied = sim.load_copy_bytes() if loaded is not LoadResult.EBUSY else 0
+    sim.count_reload(unload_s + load_s, copied)
+
+
+def kdump_start(sim: Simulation) -> Process:
+    """``kdumpctl start`` at boot (kdump.service): one load, no unload; not a reload."""
+    load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.start"))
+    yield from kexec_crash_load(sim, load_s)
