@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from cli.outputs import write_new_file
+from cli.to_stdout import STDOUT, check_output, write_output
 from engine.errors import InputError
 from engine.run.session import Session
 from engine.scenario.load import STRATEGIES, load_scenario
@@ -30,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="simulated instant (default: the end of the run)",
     )
     p.add_argument("--seed", type=int, help="override the scenario's seed")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.dtb")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE.dtb", help="'-' writes the DTB to stdout"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
 
@@ -40,12 +43,15 @@ def run(args: argparse.Namespace) -> int:
     at = scenario.duration_s if args.at is None else args.at
     if not 0 <= at <= scenario.duration_s:
         raise InputError("--at", f"{at:g} s is outside the run (0 to {scenario.duration_s:g} s)")
+    check_output(args.output, force=args.force, option="-o")
     session = Session(scenario, strategy, args.seed)
     session.advance_to(at)
     blob = session.fdt_blob()
-    path = write_new_file(args.output, blob, force=args.force, option="-o")
+    path = write_output(args.output, blob, force=args.force, option="-o")
+    # with `-o -` stdout carries the DTB itself (for `| dtc -I dtb`): the summary goes aside
     print(
         f"{path}: {len(blob)} bytes, {strategy} at {session.now_s:g} s "
-        f"({len(session.hole.cpu_nodes())} CPU nodes)"
+        f"({len(session.hole.cpu_nodes())} CPU nodes)",
+        file=sys.stderr if args.output == STDOUT else sys.stdout,
     )
     return 0

@@ -44,6 +44,9 @@ def register(subparsers: Any) -> None:
 
 
 def _show(key: str, value: object) -> str:
+    if key == "hole_free_bytes" and isinstance(value, int) and value < 0:
+        # a negative free size reads as a bug; say what it means
+        return f"does not fit: the kdump FDT is {_show(key, -value)} larger than the hole"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int) and (

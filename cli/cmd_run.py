@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from cli.outputs import write_new_file
-from engine.errors import InputError
+from cli.to_stdout import check_output, write_output
+from engine.run.exports import metrics_csv, series_csv, trace_jsonl
+from engine.run.run_meta import RunMeta, run_meta
 from engine.run.session import Session
 from engine.scenario.load import STRATEGIES, Scenario, load_scenario
 from engine.units import format_size
@@ -29,13 +29,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"One of: {', '.join(STRATEGIES)}",
     )
     p.add_argument("--seed", type=int, help="override the scenario's seed")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="table (default); json; csv: one row per strategy, the metric keys as columns",
+    )
     p.add_argument(
         "--trace",
         metavar="FILE.jsonl",
-        help="write every trace record as JSON Lines (a 'strategy' key per line)",
+        help="write every trace record as JSON Lines (a metadata line, then a 'strategy' key "
+        "per record); '-' for stdout",
     )
-    p.add_argument("--force", action="store_true", help="replace an existing --trace file")
+    p.add_argument(
+        "--series",
+        metavar="FILE.csv",
+        help="write readiness and cumulative exposure over time, per strategy, as CSV",
+    )
+    p.add_argument("--force", action="store_true", help="replace existing output files")
 
 
 def run_strategies(
@@ -121,35 +132,38 @@ def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
     return "\n".join(lines)
 
 
+OUTPUTS = (("trace", "--trace"), ("series", "--series"))
+
+
 def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     strategies = args.strategy or list(scenario.strategies)
-    if args.trace and Path(args.trace).exists() and not args.force:
-        raise InputError(args.trace, "--trace: file exists; pass --force to replace it")
+    # every output file is checked before the run: a typo costs nothing and prints nothing
+    for attr, option in OUTPUTS:
+        check_output(getattr(args, attr, None), force=args.force, option=option)
     sessions = run_strategies(scenario, strategies, args.seed)
+    meta = run_meta(scenario.name, scenario.source, next(iter(sessions.values())).seed, strategies)
     if args.format == "json":
-        out = {
-            "scenario": scenario.name,
-            "file": scenario.source,
-            "seed": next(iter(sessions.values())).seed,
-            "duration_s": scenario.duration_s,
-            "strategies": {n: s.metrics() for n, s in sessions.items()},
-        }
-        print(json.dumps(out, indent=2))  # strategies in the order asked
+        print(json.dumps(run_document(meta, scenario, sessions), indent=2))
+    elif args.format == "csv":
+        print(metrics_csv(meta, {n: s.metrics() for n, s in sessions.items()}), end="")
     else:
         print(comparison_table(scenario, sessions))
-    if args.trace:
-        lines = []
-        for name, session in sessions.items():
-            for record in session.records:
-                lines.append(
-                    json.dumps(
-                        {"strategy": name, **json.loads(record.to_json())},
-                        sort_keys=True,
-                        separators=(",", ":"),
-                    )
-                )
-        write_new_file(
-            args.trace, ("\n".join(lines) + "\n").encode(), force=args.force, option="--trace"
-        )
+    views = list(sessions.values())
+    if args.trace is not None:
+        write_output(args.trace, trace_jsonl(meta, views), force=args.force, option="--trace")
+    if args.series is not None:
+        data = series_csv(meta, views).encode()
+        write_output(args.series, data, force=args.force, option="--series")
     return 0
+
+
+def run_document(meta: RunMeta, scenario: Scenario, sessions: dict[str, Session]) -> dict:
+    """``run --format json``: the metadata, and each strategy's metrics with its own name."""
+    return {
+        **meta.as_dict(),
+        "duration_s": scenario.duration_s,
+        "strategies": {
+            n: {**meta.for_strategy(n), **s.metrics()} for n, s in sessions.items()
+        },  # in the order asked
+    }

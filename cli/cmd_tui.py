@@ -64,13 +64,14 @@ def run(args: argparse.Namespace) -> int:
     path = Path(getattr(args, "scenario", None) or DEFAULT_SCENARIO)
     scenario = load_scenario(path)
     seed = getattr(args, "seed", None)
+    # checked before the terminal test: a bad name fails the same way with or without one
+    first, second = strategies_from(args, STRATEGY_NAMES)
     if not sys.stdout.isatty():
         from cli.cmd_run import comparison_table, run_strategies
 
         sessions = run_strategies(scenario, list(scenario.strategies), seed)
         print(comparison_table(scenario, sessions))
         return 0
-    first, second = strategies_from(args, STRATEGY_NAMES)
     import time
 
     from tui.app import KdumpStormApp

@@ -13,7 +13,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from cli.usage import OneLineParser, unknown_command
 from engine.errors import InputError
+from engine.version import TOOL_VERSION
 
 PROG = "kdump-storm"
 
@@ -42,17 +44,21 @@ def with_default_command(argv: Sequence[str], commands: set[str]) -> list[str]:
     if not args:
         return [DEFAULT_COMMAND]
     first = args[0]
-    if first in commands or first in ("-h", "--help"):
+    if first in commands or first in ("-h", "--help", "--version"):
         return args
+    reason = unknown_command(first, commands)
+    if reason is not None:
+        raise InputError(PROG, reason)
     return [DEFAULT_COMMAND, *args]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every module in ``COMMANDS`` registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG,
         description="Watch and measure what CPU and memory hotplug storms do to Linux kdump.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {TOOL_VERSION}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)
@@ -64,7 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (2 for bad input or usage)."""
     parser = build_parser()
     commands = parser.get_default("_commands")
-    argv = with_default_command(sys.argv[1:] if argv is None else argv, commands)
+    try:
+        argv = with_default_command(sys.argv[1:] if argv is None else argv, commands)
+    except InputError as err:
+        print(f"{PROG}: {err.reason}", file=sys.stderr)
+        return 2
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse: usage error (2) or --help (0)

@@ -7,22 +7,31 @@ import random
 import re
 from dataclasses import dataclass
 
-_SIZE_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1024,
-    "kib": 1024,
-    "kb": 1000,
-    "m": 1024**2,
-    "mib": 1024**2,
-    "mb": 1000**2,
-    "g": 1024**3,
-    "gib": 1024**3,
-    "gb": 1000**3,
-    "t": 1024**4,
-    "tib": 1024**4,
-    "tb": 1000**4,
+# as written in help and errors; parsing ignores case. K/M/G/T are binary, as the
+# kernel's memparse() reads crashkernel=; the SI "KB"/"MB"... are decimal
+_SIZE_UNIT_NAMES: dict[str, int] = {
+    "B": 1,
+    "K": 1024,
+    "KiB": 1024,
+    "M": 1024**2,
+    "MiB": 1024**2,
+    "G": 1024**3,
+    "GiB": 1024**3,
+    "T": 1024**4,
+    "TiB": 1024**4,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "TB": 1000**4,
 }
+_SIZE_UNITS = {"": 1, **{name.lower(): factor for name, factor in _SIZE_UNIT_NAMES.items()}}
+SIZE_UNITS_HELP = (
+    "use a number of bytes, or a number with "
+    + ", ".join(n for n, f in _SIZE_UNIT_NAMES.items() if f == 1 or f % 1000)
+    + " (powers of 1024) or "
+    + ", ".join(n for n, f in _SIZE_UNIT_NAMES.items() if f > 1 and not f % 1000)
+    + " (powers of 1000); case does not matter"
+)
 _DURATION_UNITS = {
     "us": 1e-6,
     "µs": 1e-6,
@@ -53,7 +62,7 @@ def parse_size(value: object) -> int:
             raise ValueError(f"bad hexadecimal size {value!r}") from None
     match = _NUMBER_UNIT.match(text)
     if not match or match.group(2).lower() not in _SIZE_UNITS:
-        raise ValueError(f"bad size {value!r}: use a number with B, KiB, MiB, GiB or TiB")
+        raise ValueError(f"bad size {value!r}: {SIZE_UNITS_HELP}")
     number = float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
     if number != int(number):
         raise ValueError(f"size {value!r} is not a whole number of bytes")

@@ -22,8 +22,10 @@ EXPECTED = {
     "'uniform(a, b)' or 'lognormal(median, sigma)'",
     "bad_duration_unit": "{f}:19: storm[0].every: bad duration '250 msec': use a number with "
     "us, ms, s, min or h",
-    "bad_size_unit": "{f}:12: machine.memory: bad size '8 gigs': use a number with B, KiB, MiB, "
-    "GiB or TiB",
+    # the parser also takes K/M/G/T (binary, as crashkernel=) and KB/MB/GB/TB (decimal): all named
+    "bad_size_unit": "{f}:12: machine.memory: bad size '8 gigs': use a number of bytes, or a "
+    "number with B, K, KiB, M, MiB, G, GiB, T, TiB (powers of 1024) or KB, MB, GB, TB (powers "
+    "of 1000); case does not matter",
     "bad_syscall": "{f}:16: kdump.syscall: expected one of kexec_file_load, kexec_load; "
     "got 'kexec'",
     "churn_bad_rate": "{f}:16: churn[0].rate: bad rate 'fast': use e.g. '2/s'",

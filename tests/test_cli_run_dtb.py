@@ -85,7 +85,10 @@ def test_run_writes_the_trace_as_json_lines_and_never_overwrites_it(small, tmp_p
     trace = tmp_path / "trace.jsonl"
     out = kdump_storm("run", str(small), "--strategy", "udev-reload", "--trace", str(trace))
     assert out.returncode == 0, out.stderr
-    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    meta, *records = [json.loads(line) for line in trace.read_text().splitlines()]
+    # the first line says which run this is (issue 12: metadata in every export)
+    assert meta["meta"]["scenario"] == "small burst" and meta["meta"]["seed"] == 3
+    assert meta["meta"]["strategies"] == ["udev-reload"]
     assert records[0]["strategy"] == "udev-reload"
     assert [r["seq"] for r in records] == list(range(len(records)))
     assert sum(r["kind"] == "uevent" for r in records) == 12

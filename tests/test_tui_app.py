@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -349,7 +350,11 @@ def test_exports_never_overwrite(tmp_path: Path) -> None:
         assert first.read_bytes() == screen.runs.sessions[0].hole.packed()
         assert first.read_bytes()[:4] == b"\xd0\x0d\xfe\xed"
         lines = trace.read_text().splitlines()
-        assert len(lines) == len(screen.runs.sessions[0].records)
+        # issue 12: the CLI's --trace format, so a metadata line comes before the records
+        assert len(lines) == 1 + len(screen.runs.sessions[0].records)
+        meta = json.loads(lines[0])["meta"]
+        assert (meta["strategies"], meta["seed"]) == (["fdt-hole"], 42)
+        assert meta["scenario"] == screen.runs.sessions[0].scenario.name
 
     drive(app, body)
     assert taken.read_bytes() == b"user data"

@@ -24,6 +24,16 @@ def new_session(scenario: Any, strategy: str, seed: int | None = None) -> Any:
     return Session(scenario, strategy=strategy, seed=seed)
 
 
+def write_export(directory: Path, stem: str, suffix: str, chunks: Any) -> Path:
+    """Write an export under the first free name (``engine.output_file.write_fresh_file``).
+
+    Raises ``engine.errors.InputError`` (one line) when it cannot be written.
+    """
+    from engine.output_file import write_fresh_file
+
+    return write_fresh_file(directory, stem, suffix, chunks)
+
+
 def strategy_names() -> tuple[str, ...]:
     """Every reload strategy the engine knows, in its own order."""
     from engine.strategies import STRATEGY_NAMES

@@ -223,17 +223,20 @@ class MainScreen(Screen[None]):
         self._export("fdt", ".dtb", lambda s: [s.hole.packed()])
 
     def action_export_trace(self) -> None:
-        self._export(
-            "trace", ".jsonl", lambda s: [(r.to_json() + "\n").encode() for r in s.records]
-        )
+        from engine.run.exports import session_trace_jsonl
+
+        # the CLI's --trace format, metadata line first (issue 12)
+        self._export("trace", ".jsonl", lambda s: [session_trace_jsonl(s)])
 
     def _export(self, what: str, suffix: str, chunks) -> None:
+        from engine.errors import InputError
+
         self.last_exports = []
         for s in self.runs.sessions:
             stem = export.stem_for(s.strategy, s.now_s, what)
             try:
-                path = export.write_new(self.export_dir, stem, suffix, chunks(s))
-            except (ValueError, OSError) as err:  # e.g. no FDT loaded right now
+                path = engine_link.write_export(self.export_dir, stem, suffix, chunks(s))
+            except (ValueError, InputError) as err:  # e.g. no FDT loaded right now
                 self.notify(f"{s.strategy}: nothing written: {err}", severity="error")
                 continue
             self.last_exports.append(path)
