@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 from cli.to_stdout import check_output, write_output
 from engine.run.exports import metrics_csv, series_csv, trace_jsonl
+from engine.run.metrics import Metrics
+from engine.run.outcomes import Outcome
 from engine.run.run_meta import RunMeta, run_meta
 from engine.run.session import Session
 from engine.scenario.load import STRATEGIES, Scenario, load_scenario
@@ -61,40 +64,43 @@ def run_strategies(
     return sessions
 
 
-def _fmt_s(value: object) -> str:
-    return "never" if value is None else f"{float(value):.3f}"  # type: ignore[arg-type]
+def _fmt_s(value: float | None) -> str:
+    return "never" if value is None else f"{value:.3f}"
 
 
-ROWS: list[tuple[str, object]] = [
-    ("exposure (s)", lambda m: _fmt_s(m["exposure_s"])),
-    ("at risk (s)", lambda m: _fmt_s(m["at_risk_s"])),
-    ("incomplete dump (s)", lambda m: _fmt_s(m["incomplete_s"])),
-    ("no-dump windows", lambda m: str(m["windows"]["count"])),
-    ("longest window (s)", lambda m: _fmt_s(m["windows"]["max_s"])),
-    ("reloads", lambda m: str(m["reloads"])),
-    ("reload time (s)", lambda m: _fmt_s(m["reload_cpu_s"])),
-    ("bytes copied", lambda m: format_size(m["bytes_copied"])),
-    ("uevents", lambda m: str(m["uevents"])),
-    ("dropped uevents", lambda m: str(m["dropped_uevents"])),
-    ("kernel updates", lambda m: str(m["kernel_updates"])),
-    ("skipped updates", lambda m: str(m["skipped_updates"])),
-    ("settle (s)", lambda m: _fmt_s(m["settle_s"])),
+def _probe_cell(got: Outcome | None) -> str:
+    if got is None:
+        return "-"
+    return got.result.value + (f" ({got.cause.value})" if got.cause else "")
+
+
+ROWS: list[tuple[str, Callable[[Metrics], str]]] = [
+    ("exposure (s)", lambda m: _fmt_s(m.exposure_s)),
+    ("at risk (s)", lambda m: _fmt_s(m.at_risk_s)),
+    ("incomplete dump (s)", lambda m: _fmt_s(m.incomplete_s)),
+    ("no-dump windows", lambda m: str(m.windows.count)),
+    ("longest window (s)", lambda m: _fmt_s(m.windows.max_s)),
+    ("reloads", lambda m: str(m.reloads)),
+    ("reload time (s)", lambda m: _fmt_s(m.reload_cpu_s)),
+    ("bytes copied", lambda m: format_size(m.bytes_copied)),
+    ("uevents", lambda m: str(m.uevents)),
+    ("dropped uevents", lambda m: str(m.dropped_uevents)),
+    ("kernel updates", lambda m: str(m.kernel_updates)),
+    ("skipped updates", lambda m: str(m.skipped_updates)),
+    ("settle (s)", lambda m: _fmt_s(m.settle_s)),
     (
         "FDT segment/hole",
         lambda m: (
-            format_size(m["fdt_hole"]["size_bytes"])
-            + (" hole" if m["fdt_hole"]["in_place"] else " segment")
+            format_size(m.fdt_hole.size_bytes) + (" hole" if m.fdt_hole.in_place else " segment")
         ),
     ),
-    ("FDT peak used", lambda m: format_size(m["fdt_hole"]["peak_used_bytes"])),
-    ("FDT_ERR_NOSPACE", lambda m: str(m["fdt_hole"]["nospace"])),
+    ("FDT peak used", lambda m: format_size(m.fdt_hole.peak_used_bytes)),
+    ("FDT_ERR_NOSPACE", lambda m: str(m.fdt_hole.nospace)),
     (
         "P(captured) MC",
-        lambda m: "{:.4f} [{:.4f}, {:.4f}]".format(
-            m["monte_carlo"]["p_captured"], *m["monte_carlo"]["ci95"]
-        ),
+        lambda m: "{:.4f} [{:.4f}, {:.4f}]".format(m.monte_carlo.p_captured, *m.monte_carlo.ci95),
     ),
-    ("trace digest", lambda m: m["trace_digest"][:16]),
+    ("trace digest", lambda m: m.trace_digest[:16]),
 ]
 
 
@@ -104,17 +110,12 @@ def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
     names = list(metrics)
     rows: list[list[str]] = [["", *names]]
     for label, get in ROWS:
-        rows.append([label, *(get(metrics[n]) for n in names)])  # type: ignore[operator]
+        rows.append([label, *(get(metrics[n]) for n in names)])
     for i, probe in enumerate(scenario.crash.probes):
         cells = []
         for n in names:
-            probes = metrics[n]["probes"]
-            got = probes[i] if i < len(probes) else None  # type: ignore[index]
-            cells.append(
-                "-"
-                if got is None
-                else got["result"] + (f" ({got['cause']})" if got["cause"] else "")
-            )
+            probes = metrics[n].probes
+            cells.append(_probe_cell(probes[i] if i < len(probes) else None))
         rows.append([f"probe {probe.at_s:g}s cpu={probe.cpu}", *cells])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     head = (
@@ -146,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(run_document(meta, scenario, sessions), indent=2))
     elif args.format == "csv":
-        print(metrics_csv(meta, {n: s.metrics() for n, s in sessions.items()}), end="")
+        metrics = {n: s.metrics().as_dict() for n, s in sessions.items()}
+        print(metrics_csv(meta, metrics), end="")
     else:
         print(comparison_table(scenario, sessions))
     views = list(sessions.values())
@@ -164,6 +166,6 @@ def run_document(meta: RunMeta, scenario: Scenario, sessions: dict[str, Session]
         **meta.as_dict(),
         "duration_s": scenario.duration_s,
         "strategies": {
-            n: {**meta.for_strategy(n), **s.metrics()} for n, s in sessions.items()
+            n: {**meta.for_strategy(n), **s.metrics().as_dict()} for n, s in sessions.items()
         },  # in the order asked
     }

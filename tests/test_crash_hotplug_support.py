@@ -21,13 +21,13 @@ def test_kexec_load_without_hotplug_makes_no_kernel_update_and_the_throttler_rel
     s = session(sc, "crash-hotplug")
     s.run_to_end()
     m = s.metrics()
-    assert m["kernel_updates"] == 0
+    assert m.kernel_updates == 0
     # 2 cores x SMT2 = 4 online uevents, each reading crash_hotplug = 0; the two
     # cores are 20 s apart, so each burst gives one throttled reload
     reads = of(s, RecordKind.CRASH_HOTPLUG_READ)
     assert len(reads) == 4
     assert {r.detail["why"] for r in reads} == {"the image has no hotplug support"}
-    assert m["reloads"] == 2
+    assert m.reloads == 2
     assert len(of(s, RecordKind.THROTTLER_START)) == 2
     skips = of(s, RecordKind.UPDATE_SKIP)
     assert skips and all("hotplug_support is 0" in r.detail["message"] for r in skips)
@@ -37,8 +37,8 @@ def test_kexec_load_with_hotplug_true_is_updated_by_the_kernel():
     sc = scenario(CPU_ADD, smt=2, syscall="kexec_load", extra_kdump="hotplug = true")
     s = session(sc, "crash-hotplug")
     s.run_to_end()
-    assert s.metrics()["kernel_updates"] == 4
-    assert s.metrics()["reloads"] == 0
+    assert s.metrics().kernel_updates == 4
+    assert s.metrics().reloads == 0
     assert not of(s, RecordKind.CRASH_HOTPLUG_READ)
 
 
@@ -61,8 +61,8 @@ def test_an_event_during_the_initial_load_reads_zero_and_falls_through_to_a_relo
     reads = of(s, RecordKind.CRASH_HOTPLUG_READ)
     assert len(reads) == 1
     assert reads[0].detail["why"] == "kexec_trylock() failed: kexec-load holds the lock"
-    assert s.metrics()["skipped_updates"] == 1
-    assert s.metrics()["reloads"] == 1  # the throttler's, which repairs the FDT
+    assert s.metrics().skipped_updates == 1
+    assert s.metrics().reloads == 1  # the throttler's, which repairs the FDT
     assert s.crash(cpu=1).result == "captured"
 
 
@@ -72,5 +72,5 @@ def test_a_read_during_the_kernels_own_update_waits_for_it_and_reads_one():
     s = session(scenario(CPU_ADD.replace("cores = 2", "cores = 1"), smt=8), "crash-hotplug")
     s.run_to_end()
     assert not of(s, RecordKind.CRASH_HOTPLUG_READ)
-    assert s.metrics()["reloads"] == 0
-    assert s.metrics()["kernel_updates"] == 8
+    assert s.metrics().reloads == 0
+    assert s.metrics().kernel_updates == 8

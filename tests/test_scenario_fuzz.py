@@ -205,6 +205,6 @@ def test_a_scenario_that_validates_also_runs_to_its_end(text, strategy):
     session.run_to_end()
     assert session.now_s == sc.duration_s
     metrics = session.metrics(monte_carlo_runs=100)
-    assert metrics["uevents"] == sum(r.kind == "uevent" for r in session.records)
+    assert metrics.uevents == sum(r.kind == "uevent" for r in session.records)
     # whatever the storm did, the FDT left in its segment is one libfdt opens
     assert libfdt.Fdt(session.fdt_blob()).path_offset("/cpus") >= 0

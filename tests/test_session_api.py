@@ -67,7 +67,7 @@ def test_exposure_series_ends_at_the_metric_and_never_decreases():
     series = s.exposure_series()
     assert series[: len(early) - 1] == early[:-1]
     assert all(b[1] >= a[1] and b[0] >= a[0] for a, b in zip(series, series[1:], strict=False))
-    assert series[-1] == (12.0, pytest.approx(s.metrics()["exposure_s"]))
+    assert series[-1] == (12.0, pytest.approx(s.metrics().exposure_s))
 
 
 def test_room_for_more_cpu_nodes_comes_from_the_hole_and_the_node_size():

@@ -38,7 +38,7 @@ every = "500ms"
     s = Session(sc, "fdt-hole")
     assert len(s.hole.cpu_nodes()) == 8
     s.run_to_end()
-    assert s.metrics()["kernel_updates"] == 4
+    assert s.metrics().kernel_updates == 4
     got = cpu_nodes_of(s.fdt_blob())
     want = cpu_nodes_of((DATA / "pseries_power9_smp12_max32.dtb").read_bytes())
     assert got == want
@@ -91,12 +91,12 @@ def test_readiness_is_a_gapless_timeline_and_metrics_stay_within_the_run(phases,
     for seg in history:
         assert 0.0 <= seg.p_no_dump <= 1.0 and 0.0 <= seg.p_incomplete <= 1.0 - seg.p_no_dump
     m = s.metrics(monte_carlo_runs=500)
-    assert 0.0 <= m["exposure_s"] <= m["at_risk_s"] <= 20.0
-    assert m["windows"]["total_s"] == m["at_risk_s"]
+    assert 0.0 <= m.exposure_s <= m.at_risk_s <= 20.0
+    assert m.windows.total_s == m.at_risk_s
     # whatever happened, the FDT in its segment is a valid tree the capture kernel can read
     assert len(s.hole.cpu_nodes()) >= 1
     if strategy == "crash-hotplug":
         assert all(seg.cause != "cpu-missing-in-fdt" for seg in history)
     if strategy != "crash-hotplug" and strategy != "fdt-hole":
         # udev strategies end consistent once their last reload is done
-        assert m["settle_s"] is None or history[-1].p_no_dump == 0.0
+        assert m.settle_s is None or history[-1].p_no_dump == 0.0

@@ -30,17 +30,17 @@ def test_an_smt_switch_from_4_to_8_gives_64_uevents_and_64_crash_hotplug_updates
     m = s.metrics()
     # 16 cores x (8 - 4) threads = 64 threads onlined, one uevent and one
     # crash_handle_hotplug_event() each
-    assert m["uevents"] == 64
-    assert m["kernel_updates"] == 64
+    assert m.uevents == 64
+    assert m.kernel_updates == 64
     assert len(s.machine.online_threads) == 16 * 8
 
 
 def test_an_smt_switch_never_calls_the_rfc_hook():
     s = session(boot_smt(smt_scenario(), 4), "fdt-hole")
     s.run_to_end()
-    assert s.metrics()["uevents"] == 64
+    assert s.metrics().uevents == 64
     assert not [r for r in s.records if r.kind == RecordKind.UPDATE_START.value]
-    assert s.metrics()["kernel_updates"] == 0
+    assert s.metrics().kernel_updates == 0
     # every core's node already lists all 8 threads: nothing goes missing
     assert all(seg.cause is None for seg in s.readiness_history())
 
@@ -54,14 +54,14 @@ def test_an_smt_switch_down_offlines_threads_per_core_one_uevent_each():
     assert len(offline) == 16 * 6  # SMT8 -> SMT2 on 16 cores
     # the per-thread steps are 1 ms apart: 96 steps span 95 ms
     assert offline[-1].t_s - offline[0].t_s == pytest.approx(0.095)
-    assert s.metrics()["reloads"] == 0  # CPU offline matches no ppc64 kdump rule
+    assert s.metrics().reloads == 0  # CPU offline matches no ppc64 kdump rule
 
 
 def test_a_dlpar_added_core_honours_the_smt_mode():
     sc = boot_smt(smt_scenario('[[storm]]\nat = "1s"\naction = "cpu-add"\ncores = 1'), 2)
     s = session(sc, "udev-reload")
     s.run_to_end()
-    assert s.metrics()["uevents"] == 2
+    assert s.metrics().uevents == 2
     assert len(s.machine.online_threads) == 17 * 2
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
+from engine.run.outcomes import Cause
 from engine.run.trace import RecordKind
 from tests.strategy_scenarios import LOAD_S, RELOAD_S, scenario, session
 
@@ -21,13 +22,13 @@ def test_per_event_reload_spaced_events_give_one_window_per_uevent_each_a_reload
     s = session(sc, "udev-reload", udev_latency_s=0.0)
     s.run_to_end()
     m = s.metrics()
-    assert m["uevents"] == 5
-    assert m["reloads"] == 5
-    assert m["windows"]["count"] == 5
-    assert m["windows"]["max_s"] == pytest.approx(LOAD_S)
-    assert m["windows"]["total_s"] == pytest.approx(5 * LOAD_S)
-    assert m["exposure_s"] == pytest.approx(5 * LOAD_S)
-    assert m["settle_s"] == pytest.approx(RELOAD_S)
+    assert m.uevents == 5
+    assert m.reloads == 5
+    assert m.windows.count == 5
+    assert m.windows.max_s == pytest.approx(LOAD_S)
+    assert m.windows.total_s == pytest.approx(5 * LOAD_S)
+    assert m.exposure_s == pytest.approx(5 * LOAD_S)
+    assert m.settle_s == pytest.approx(RELOAD_S)
 
 
 def test_per_event_reload_fast_uevents_queue_and_settle_takes_n_reloads():
@@ -36,16 +37,16 @@ def test_per_event_reload_fast_uevents_queue_and_settle_takes_n_reloads():
     s = session(sc, "udev-reload", udev_latency_s=0.0)
     s.run_to_end()
     m = s.metrics()
-    assert m["uevents"] == 8
-    assert m["reloads"] == 8
-    assert m["settle_s"] == pytest.approx(8 * RELOAD_S)
+    assert m.uevents == 8
+    assert m.reloads == 8
+    assert m.settle_s == pytest.approx(8 * RELOAD_S)
     # back-to-back reloads: the image is back for each next unload's start-up (changed:
     # the unload syscall, not kdumpctl, frees it - kernel/kexec.c do_kexec_load), so
     # 8 windows: the first runs from the threads' online (missing from the FDT) to
     # the first load's end, unload + load; the other 7 are one load each
-    assert m["windows"]["count"] == 8
-    assert m["windows"]["max_s"] == pytest.approx(RELOAD_S)
-    assert m["windows"]["total_s"] == pytest.approx(RELOAD_S + 7 * LOAD_S)
+    assert m.windows.count == 8
+    assert m.windows.max_s == pytest.approx(RELOAD_S)
+    assert m.windows.total_s == pytest.approx(RELOAD_S + 7 * LOAD_S)
 
 
 def test_throttled_burst_inside_one_window_gives_one_reload_and_drops_the_rest():
@@ -53,9 +54,9 @@ def test_throttled_burst_inside_one_window_gives_one_reload_and_drops_the_rest()
     s = session(sc, "udev-throttled", udev_latency_s=0.0)
     s.run_to_end()
     m = s.metrics()
-    assert m["uevents"] == 6
-    assert m["reloads"] == 1
-    assert m["dropped_uevents"] == 5
+    assert m.uevents == 6
+    assert m.reloads == 1
+    assert m.dropped_uevents == 5
     assert len(kinds(s, RecordKind.THROTTLER_DROP)) == 5
     start = kinds(s, RecordKind.THROTTLER_START)[0]
     settle = kinds(s, RecordKind.THROTTLER_SETTLE)[0]
@@ -74,7 +75,7 @@ def test_throttled_event_after_the_lock_is_released_waits_for_kdumpctl_polling()
     # first: 1 + 1 (sleep); second throttler starts at 2.5, settles at 3.5, finds
     # kdumpctl busy (reload 2.0 .. 5.05) and polls every 5 s: 3.5 + 5 = 8.5
     assert unloads == pytest.approx([2.0, 8.5])
-    assert s.metrics()["dropped_uevents"] == 0
+    assert s.metrics().dropped_uevents == 0
 
 
 def test_load_once_runs_one_reload_plus_one_pending_whatever_the_burst():
@@ -82,8 +83,8 @@ def test_load_once_runs_one_reload_plus_one_pending_whatever_the_burst():
     s = session(sc, "udev-load-once", udev_latency_s=0.0)
     s.run_to_end()
     m = s.metrics()
-    assert m["reloads"] == 2
-    assert m["dropped_uevents"] == 8
+    assert m.reloads == 2
+    assert m.dropped_uevents == 8
 
 
 def test_probe_on_a_just_added_cpu_is_lost_under_udev_reload_but_captured_with_fdt_hole():
@@ -92,17 +93,17 @@ def test_probe_on_a_just_added_cpu_is_lost_under_udev_reload_but_captured_with_f
     probes = '[ { at = "2.002s", cpu = 2 }, { at = "2.5s", cpu = 2 } ]'
     udev = session(scenario(storm, probes=probes), "udev-reload")
     udev.run_to_end()
-    outcomes = [(p["result"], p["cause"]) for p in udev.metrics()["probes"]]
+    outcomes = [(p.result, p.cause) for p in udev.metrics().probes]
     assert outcomes[0] == ("no-dump", "cpu-missing-in-fdt")
     assert outcomes[1][0] == "no-dump"  # the reload is unloading / loading
 
     hole = session(scenario(storm, probes=probes), "fdt-hole")
     hole.run_to_end()
-    outcomes = [(p["result"], p["cause"]) for p in hole.metrics()["probes"]]
+    outcomes = [(p.result, p.cause) for p in hole.metrics().probes]
     # the per-core update runs at the end of dlpar_cpu_add, microseconds after the online
     assert outcomes == [("captured", None), ("captured", None)]
-    assert hole.metrics()["reloads"] == 0
-    assert hole.metrics()["kernel_updates"] == 1
+    assert hole.metrics().reloads == 0
+    assert hole.metrics().kernel_updates == 1
 
 
 def test_crash_hotplug_never_leaves_a_cpu_missing_from_the_fdt():
@@ -115,8 +116,8 @@ def test_crash_hotplug_never_leaves_a_cpu_missing_from_the_fdt():
     s.run_to_end()
     causes = {seg.cause for seg in s.readiness_history() if seg.p_no_dump > 0}
     assert causes == {"image-null"}
-    assert s.metrics()["skipped_updates"] == 0
-    assert s.metrics()["kernel_updates"] == 12 * 8 + 4 * 8
+    assert s.metrics().skipped_updates == 0
+    assert s.metrics().kernel_updates == 12 * 8 + 4 * 8
 
 
 def test_crash_hotplug_skips_the_update_when_the_kexec_lock_is_busy_and_the_cpu_goes_missing():
@@ -134,7 +135,7 @@ def test_crash_hotplug_skips_the_update_when_the_kexec_lock_is_busy_and_the_cpu_
     s.run_to_end()
     skips = kinds(s, RecordKind.UPDATE_SKIP)
     assert len(skips) == 2
-    assert s.metrics()["probes"][0] == {
+    assert s.metrics().probes[0].as_dict() == {
         "t_s": 1.5,
         "cpu": 5,
         "result": "no-dump",
@@ -154,10 +155,10 @@ def test_fdt_hole_too_small_reports_nospace_and_the_new_cpu_stays_missing():
     m = s.metrics()
     updates = kinds(s, RecordKind.UPDATE_END)
     assert [r.detail["outcome"] for r in updates] == ["updated"] * 5
-    assert m["fdt_hole"]["nospace"] == 15
+    assert m.fdt_hole.nospace == 15
     assert len(kinds(s, RecordKind.UPDATE_NOSPACE)) == 15
-    assert m["probes"][0]["cause"] == "cpu-missing-in-fdt"
-    assert m["fdt_hole"]["peak_used_bytes"] <= hole_bytes
+    assert m.probes[0].cause == Cause.CPU_MISSING
+    assert m.fdt_hole.peak_used_bytes <= hole_bytes
     assert s.hole.stale
     # the FDT left in the hole is still valid and holds the boot cores plus five
     assert len(s.hole.cpu_nodes()) == 2 + 5

@@ -8,7 +8,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from engine.run.outcomes import Readiness
-from engine.run.trace import Record
+from engine.run.trace import Record, RecordKind
 from tui.messages import SeekRequested
 from tui.timeline_lanes import LANES, Lanes
 from tui.widgets.race_timeline import LABEL_W, RaceTimeline
@@ -16,23 +16,23 @@ from tui.widgets.race_timeline import LABEL_W, RaceTimeline
 ROW = {name: i + 1 for i, (name, _) in enumerate(LANES)}  # row 0 is the time axis
 
 
-def rec(seq: int, t_s: float, kind: str, lane: str, **detail: object) -> Record:
-    return Record(seq, t_s, kind, lane, detail)
+def rec(seq: int, t_s: float, kind: str, span: int | None = None, **detail: object) -> Record:
+    return Record(seq, t_s, RecordKind(kind), detail, span)
 
 
 # A core added at 2 s, its uevent, a reload whose image is gone from 2.5 s to 4 s,
 # and a crash probe at 3 s that got no dump.
 RECORDS = [
-    rec(0, 2.0, "core-add", "hotplug", core=8),
-    rec(1, 2.0, "uevent", "uevent", ident=64),
-    rec(2, 2.2, "reload-queued", "reload"),
-    rec(3, 2.5, "unload-start", "reload"),
-    rec(4, 2.6, "unload-end", "reload"),
-    rec(5, 2.6, "load-start", "reload"),
-    rec(6, 3.0, "crash-probe", "crash", cpu=64, result="no-dump", cause="unloaded"),
-    rec(7, 3.5, "lock-taken", "reload", holder="kexec-load"),
-    rec(8, 4.0, "lock-released", "reload", holder="kexec-load"),
-    rec(9, 4.0, "load-end", "reload", ok=True),
+    rec(0, 2.0, "core-add", core=8),
+    rec(1, 2.0, "uevent", ident=64),
+    rec(2, 2.2, "reload-queued"),
+    rec(3, 2.5, "unload-start", span=3),
+    rec(4, 2.6, "unload-end", span=3),
+    rec(5, 2.6, "load-start", span=5),
+    rec(6, 3.0, "crash-probe", cpu=64, result="no-dump", cause="unloaded"),
+    rec(7, 3.5, "lock-taken", span=7, holder="kexec-load"),
+    rec(8, 4.0, "lock-released", span=7, holder="kexec-load"),
+    rec(9, 4.0, "load-end", span=5, ok=True),
 ]
 HISTORY = [
     Readiness(0.0, 2.0, 0.0, 0.0, None, frozenset(), 64),
@@ -155,7 +155,7 @@ def _unchanged_lanes_come_from_the_cache(timeline: RaceTimeline) -> None:
         timeline.render_line(row)
     assert timeline.strips_built == built
     # one more record on the crash lane rebuilds that lane only
-    more = [*RECORDS, rec(10, 4.5, "crash-probe", "crash", cpu=0, result="captured")]
+    more = [*RECORDS, rec(10, 4.5, "crash-probe", cpu=0, result="captured")]
     timeline.feed(more, HISTORY, now_s=5.0, duration_s=10.0)
     for row in range(len(LANES) + 1):
         timeline.render_line(row)
@@ -185,7 +185,25 @@ def test_lanes_ingest_only_the_new_tail() -> None:
     lanes.ingest(RECORDS)
     assert lanes.records_seen == len(RECORDS)
     assert not lanes.lanes["reload"].open_spans
-    assert [(s.t0_s, s.t1_s) for s in lanes.lanes["reload"].spans] == [(2.5, 4.0), (3.5, 4.0)]
+    # each end closes the span its start opened (span ids, not arrival order):
+    # unload 2.5-2.6 s, load 2.6-4 s, the kexec lock 3.5-4 s
+    spans = [(s.t0_s, s.t1_s) for s in lanes.lanes["reload"].spans]
+    assert spans == [(2.5, 2.6), (2.6, 4.0), (3.5, 4.0)]
+
+
+def test_an_end_closes_its_own_span_when_two_overlap() -> None:
+    # two throttlers started 0.1 s apart, the second settling first: FIFO would pair wrongly
+    lanes = Lanes()
+    lanes.ingest(
+        [
+            rec(0, 1.0, "throttler-start", span=0),
+            rec(1, 1.1, "throttler-start", span=1),
+            rec(2, 2.0, "throttler-settle", span=1),
+            rec(3, 3.0, "throttler-settle", span=0),
+        ]
+    )
+    spans = [(s.t0_s, s.t1_s) for s in lanes.lanes["udev"].spans]
+    assert spans == [(1.0, 3.0), (1.1, 2.0)]
 
 
 def test_incremental_cells_equal_a_fresh_layout() -> None:
@@ -193,13 +211,22 @@ def test_incremental_cells_equal_a_fresh_layout() -> None:
     import random
 
     rng = random.Random(4)
-    kinds = ["core-add", "uevent", "unload-start", "load-end", "lock-taken", "lock-released"]
+    kinds = ["core-add", "uevent", "load-start", "load-end", "lock-taken", "lock-released"]
+    closes = {"load-end": "load-start", "lock-released": "lock-taken"}
+    open_ids: dict[str, list[int]] = {"load-start": [], "lock-taken": []}
     records, t = [], 0.0
-    for seq in range(300):
+    for _ in range(300):
         t += rng.choice([0.0, 0.01, 0.05, 0.3, 1.1])
         kind = rng.choice(kinds)
-        lane = "hotplug" if kind == "core-add" else "uevent" if kind == "uevent" else "reload"
-        records.append(rec(seq, t, kind, lane))
+        span: int | None = None
+        if kind in open_ids:
+            span = len(records)  # the id is the start record's seq
+            open_ids[kind].append(span)
+        elif kind in closes:
+            if not open_ids[closes[kind]]:
+                continue
+            span = open_ids[closes[kind]].pop(rng.randrange(len(open_ids[closes[kind]])))
+        records.append(rec(len(records), t, kind, span))
     history = [Readiness(0.0, None, 0.0, 0.0, None, frozenset(), 0)]
     lanes = Lanes()
     for i, record in enumerate(records):

@@ -1,56 +1,83 @@
-"""The one place the TUI imports the engine: scenarios, sessions, lock step, strategies."""
+"""The one place the TUI imports the engine: scenarios, sessions, lock step, strategies.
+
+Everything here is typed with the engine's own classes (re-exported for the
+widgets), so the TUI reads engine state through checked seams, never an untyped value.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
+from engine.devicetree.cpu_coverage import CoreCoverage
+from engine.errors import InputError
+from engine.output_file import write_fresh_file
+from engine.run.lockstep import Lockstep
+from engine.run.metrics import Metrics
+from engine.run.outcomes import Cause, Outcome, Readiness, Result
+from engine.run.session import Session
+from engine.run.trace import SPAN_ENDS, Record, RecordKind
+from engine.scenario.load import Scenario
+from engine.scenario.load import load_scenario as _load_scenario
+from engine.strategies import STRATEGY_NAMES
 from scenarios import DEFAULT
 
 DEFAULT_SCENARIO = DEFAULT
 
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "SPAN_ENDS",
+    "Cause",
+    "CoreCoverage",
+    "InputError",
+    "Lockstep",
+    "Metrics",
+    "Outcome",
+    "Readiness",
+    "Record",
+    "RecordKind",
+    "Result",
+    "Scenario",
+    "Session",
+    "lockstep",
+    "load_scenario",
+    "new_session",
+    "scenario_label",
+    "strategy_names",
+    "write_export",
+]
 
-def load_scenario(path: str | Path) -> Any:
-    """Parse a scenario file (raises ``engine.errors.InputError`` on bad input)."""
-    from engine.scenario.load import load_scenario as _load
 
-    return _load(Path(path))
+def load_scenario(path: str | Path) -> Scenario:
+    """Parse a scenario file (raises ``InputError`` on bad input)."""
+    return _load_scenario(Path(path))
 
 
-def new_session(scenario: Any, strategy: str, seed: int | None = None) -> Any:
+def new_session(scenario: Scenario, strategy: str, seed: int | None = None) -> Session:
     """A fresh ``Session`` at t = 0 on ``scenario``'s storm."""
-    from engine.run.session import Session
-
     return Session(scenario, strategy=strategy, seed=seed)
 
 
-def write_export(directory: Path, stem: str, suffix: str, chunks: Any) -> Path:
+def write_export(directory: Path, stem: str, suffix: str, chunks: bytes | Iterable[bytes]) -> Path:
     """Write an export under the first free name (``engine.output_file.write_fresh_file``).
 
     Raises ``engine.errors.InputError`` (one line) when it cannot be written.
     """
-    from engine.output_file import write_fresh_file
-
     return write_fresh_file(directory, stem, suffix, chunks)
 
 
 def strategy_names() -> tuple[str, ...]:
     """Every reload strategy the engine knows, in its own order."""
-    from engine.strategies import STRATEGY_NAMES
-
-    return tuple(STRATEGY_NAMES)
+    return STRATEGY_NAMES
 
 
-def scenario_label(scenario: Any, path: str | Path | None) -> str:
+def scenario_label(scenario: Scenario, path: str | Path | None) -> str:
     """A short name for the header: the scenario's own name, else its file name."""
-    name = getattr(scenario, "name", None)
-    if name:
-        return str(name)
+    if scenario.name:
+        return scenario.name
     return Path(path).name if path else "scenario"
 
 
-def lockstep(sessions: list[Any]) -> Any:
+def lockstep(sessions: Sequence[Session]) -> Lockstep:
     """The engine's lock step over ``sessions`` (compare mode): one simulated clock."""
-    from engine.run.lockstep import Lockstep
-
     return Lockstep(sessions)

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from tui import engine_link
+from tui.engine_link import Record, Scenario, Session
 
 
 class Runs:
     """The sessions on screen; ``sessions[0]`` is the primary strategy."""
 
     def __init__(
-        self, scenario: Any, path: str | Path | None, strategies: list[str], seed: int | None = None
+        self,
+        scenario: Scenario,
+        path: str | Path | None,
+        strategies: list[str],
+        seed: int | None = None,
     ) -> None:
+        self.seed = seed
+        self.open(scenario, path, strategies)
+
+    def open(self, scenario: Scenario, path: str | Path | None, strategies: list[str]) -> None:
+        """Another scenario, fresh sessions at t = 0, in place: every holder sees it."""
         self.scenario = scenario
         self.path = path
-        self.seed = seed
-        self.sessions = [engine_link.new_session(scenario, s, seed) for s in strategies]
+        self.sessions = [engine_link.new_session(scenario, s, self.seed) for s in strategies]
 
     @property
     def strategies(self) -> list[str]:
@@ -42,7 +50,7 @@ class Runs:
                 name = strategy if strategy is not None and i == index else old.strategy
                 self.sessions[i] = engine_link.new_session(self.scenario, name, self.seed)
 
-    def add(self, strategy: str) -> Any:
+    def add(self, strategy: str) -> Session:
         """A second session, brought to the same simulated time."""
         session = engine_link.new_session(self.scenario, strategy, self.seed)
         session.advance_to(self.now_s)
@@ -68,7 +76,7 @@ class Runs:
             engine_link.lockstep(self.sessions).advance_to(t_s, budget_s=budget_s)
         return restarted
 
-    def step(self) -> list[tuple[int, Any]]:
+    def step(self) -> list[tuple[int, Record]]:
         """The next record(s) as (session index, record) pairs; [] at the end.
 
         One session: its next record, one per call. Compare mode: the engine's lock

@@ -13,7 +13,8 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from tui.engine_link import Readiness, Record
 
 Cell = tuple[str, str]
 BLANK: Cell = (" ", "")
@@ -53,18 +54,19 @@ MARKS: dict[str, tuple[str, str, str, int]] = {
     "reload-queued": ("reload", "+", "yellow", 1),
     "update-skip": ("kernel", "!", "bold red", 5),
     "update-nospace": ("kernel", "✗", "bold white on red", 6),
+    # issue 9: a load's copy landing on the RFC's lock-free update; crash_hotplug reads 0
+    "fdt-overlap": ("kernel", "≠", "bold white on red", 6),
+    "crash-hotplug-read": ("udev", "0", "bold yellow", 2),
 }
-# opening kind -> (closing kinds, lane, span char, style, rank)
-SPANS: dict[str, tuple[tuple[str, ...], str, str, str, int]] = {
-    "throttler-start": (("throttler-settle",), "udev", "~", "yellow", 2),
-    "unload-start": (("load-end",), "reload", "━", "bold red", 3),
-    "lock-taken": (("lock-released",), "reload", "▓", "bold white on red", 4),
-    "update-start": (("update-end", "update-nospace"), "kernel", "▆", "bold yellow", 3),
+# span start kind -> (lane, span char, style, rank); the end shares the start's span id
+SPANS: dict[str, tuple[str, str, str, int]] = {
+    "throttler-start": ("udev", "~", "yellow", 2),
+    # unload then load: one unbroken bar while no image is loaded
+    "unload-start": ("reload", "━", "bold red", 3),
+    "load-start": ("reload", "━", "bold red", 3),
+    "lock-taken": ("reload", "▓", "bold white on red", 4),
+    "update-start": ("kernel", "▆", "bold yellow", 3),
 }
-CLOSERS: dict[str, list[str]] = {}
-for _opener, (_closers, *_rest) in SPANS.items():
-    for _closer in _closers:
-        CLOSERS.setdefault(_closer, []).append(_opener)
 
 CRASH_MARK: dict[str, tuple[str, str, int]] = {
     "captured": ("✓", "bold green", 1),
@@ -203,29 +205,28 @@ class Lanes:
         self.lanes: dict[str, Lane] = {name: Lane(name) for name, _ in LANES}
         self.records_seen = 0
         self.readiness_seen = 0
-        self._open: dict[str, list[Span]] = {opener: [] for opener in SPANS}
+        self._open: dict[int, tuple[Lane, Span]] = {}  # span id -> its lane and bar
 
-    def ingest(self, records: Sequence[Any]) -> None:
+    def ingest(self, records: Sequence[Record]) -> None:
         """Take the records after the ones already seen (``records`` is the whole trace)."""
         for record in _tail(records, self.records_seen):
             self._ingest_one(record)
         self.records_seen = len(records)
 
-    def _ingest_one(self, record: Any) -> None:
+    def _ingest_one(self, record: Record) -> None:
         kind = record.kind
         if kind in MARKS:
-            lane, char, style, rank = MARKS[kind]
-            self.lanes[lane].add_mark(Mark(record.t_s, char, style, rank))
-        if kind in SPANS:
-            _, lane, char, style, rank = SPANS[kind]
-            span = Span(record.t_s, None, char, style, rank)
-            self.lanes[lane].add_span(span)
-            self._open[kind].append(span)
-        for opener in CLOSERS.get(kind, ()):
-            if self._open[opener]:
-                span = self._open[opener].pop(0)  # FIFO: these run one after another
-                self.lanes[SPANS[opener][1]].close(span, record.t_s)
-                break
+            lane_name, char, style, rank = MARKS[kind]
+            self.lanes[lane_name].add_mark(Mark(record.t_s, char, style, rank))
+        if record.span is not None:
+            if kind in SPANS:
+                lane_name, char, style, rank = SPANS[kind]
+                span = Span(record.t_s, None, char, style, rank)
+                self.lanes[lane_name].add_span(span)
+                self._open[record.span] = (self.lanes[lane_name], span)
+            elif record.span in self._open:  # the end of a span drawn here
+                lane, bar = self._open.pop(record.span)
+                lane.close(bar, record.t_s)
         if kind == "crash-probe":
             result = str(record.detail.get("result", ""))
             char, style, rank = CRASH_MARK.get(result, ("?", "bold", 1))
@@ -236,7 +237,7 @@ class Lanes:
         """Index of the first readiness segment to read next: the current one may have ended."""
         return max(self.readiness_seen - 1, 0)
 
-    def ingest_readiness(self, segments: Sequence[Any], first: int = 0) -> None:
+    def ingest_readiness(self, segments: Sequence[Readiness], first: int = 0) -> None:
         """Readiness segments ``first``, ``first + 1``, ... (``Session.readiness_since(first)``).
 
         The last one is the current segment, drawn open up to now: a frame that only
@@ -263,7 +264,7 @@ class Lanes:
         self.readiness_seen = total
 
 
-def readiness_look(r: Any) -> tuple[str, str, int]:
+def readiness_look(r: Readiness) -> tuple[str, str, int]:
     """no dump: red (full block when no image at all); incomplete: yellow; captured: green."""
     if r.p_no_dump >= 1.0:
         return "█", "bold red", 3
@@ -274,5 +275,5 @@ def readiness_look(r: Any) -> tuple[str, str, int]:
     return "─", "green", 1
 
 
-def _tail(items: Sequence[Any], start: int) -> Iterable[Any]:
+def _tail(items: Sequence[Record], start: int) -> Iterable[Record]:
     return (items[i] for i in range(start, len(items)))

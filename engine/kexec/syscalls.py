@@ -30,8 +30,6 @@ from collections.abc import Generator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from engine.run.trace import RecordKind
-
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
 
@@ -51,14 +49,8 @@ SyscallProcess = Generator[Any, Any, LoadResult]
 
 
 def kexec_unload(sim: Simulation) -> SyscallProcess:
-    """``kexec -p -u``: trylock, ``kimage_free(xchg(dest_image, NULL))``, unlock (no time)."""
-    image = sim.image
-    if not image.try_lock(UNLOAD_HOLDER):
-        return LoadResult.EBUSY
-    image.loaded = False
-    image.unlock(UNLOAD_HOLDER)
-    sim.refresh()
-    return LoadResult.LOADED
+    """``kexec -p -u``'s syscall: trylock, ``kimage_free(xchg(dest_image, NULL))``, unlock."""
+    return LoadResult.LOADED if sim.unload_syscall(UNLOAD_HOLDER) else LoadResult.EBUSY
     yield  # a generator, so callers `yield from` it like the load
 
 
@@ -69,58 +61,57 @@ def load_phases(sim: Simulation, load_s: float) -> tuple[float, float, float]:
     return load_s - build_s - copy_s, build_s, copy_s
 
 
-def kexec_crash_load(sim: Simulation, load_s: float) -> SyscallProcess:
-    """One ``kexec -p`` (or ``kexec -s -p``) run of ``load_s``, by the scenario's syscall."""
-    env, trace, image = sim.env, sim.trace, sim.image
+def kexec_crash_load(
+    sim: Simulation, load_s: float, *, reload: bool = True, before_s: float = 0.0
+) -> SyscallProcess:
+    """One ``kexec -p`` (or ``kexec -s -p``) run of ``load_s``, by the scenario's syscall.
+
+    ``before_s``: CPU time spent before it (the unload), counted with the reload.
+    """
+    env = sim.env
     syscall = sim.kdump.syscall
-    startup_s, build_s, copy_s = load_phases(sim, load_s)
-    trace.add(env.now, RecordKind.LOAD_START, syscall=syscall)
-    yield env.timeout(startup_s)
     file_load = syscall == "kexec_file_load"
-    if file_load and not _enter(sim):
+    startup_s, build_s, copy_s = load_phases(sim, load_s)
+    copy_bytes = sim.load_copy_bytes()
+    load = sim.begin_load(syscall)
+    yield env.timeout(startup_s)
+    lock = sim.enter_load_syscall(LOAD_HOLDER) if file_load else None
+    if file_load and lock is None:
+        sim.end_load(
+            load, cpu_s=before_s + startup_s, copied_bytes=0, reload=reload, ok=False, error="EBUSY"
+        )
         return LoadResult.EBUSY
     # kexec-tools (kexec_load) or the kernel (kexec_file_load) reads the machine now
-    trace.add(env.now, RecordKind.LOAD_BUILD, syscall=syscall, locked=file_load)
+    sim.load_builds(syscall, locked=file_load)
     snapshot = sim.snapshot_for_load()
     write = sim.hole_writes.load_read_machine(env.now)
     yield env.timeout(build_s)
-    if not file_load and not _enter(sim):
+    if not file_load:
+        lock = sim.enter_load_syscall(LOAD_HOLDER)
+    if lock is None:
         sim.hole_writes.load_abandoned(write)
-        return LoadResult.EBUSY
-    image.busy_segments.update(ALL_SEGMENTS)
-    sim.refresh()
-    yield env.timeout(copy_s)
-    ok = sim.install_snapshot(snapshot)
-    sim.hole_writes.load_wrote(write, env.now)
-    image.busy_segments.clear()
-    image.loaded = ok
-    image.hotplug_support = ok and sim.kdump.hotplug
-    image.unlock(LOAD_HOLDER)
-    trace.add(env.now, RecordKind.LOCK_RELEASED, holder=LOAD_HOLDER)
-    if ok:
-        trace.add(
-            env.now,
-            RecordKind.LOAD_END,
-            ok=True,
-            fdt_bytes=snapshot.fdt_bytes,
-            cpu_threads=len(sim.hole.fdt_threads()),
-            hotplug=image.hotplug_support,
+        sim.end_load(
+            load,
+            cpu_s=before_s + startup_s + build_s,
+            copied_bytes=0,
+            reload=reload,
+            ok=False,
+            error="EBUSY",
         )
-    else:
-        trace.add(env.now, RecordKind.LOAD_END, ok=False, error="FDT does not fit its segment")
-    sim.refresh()
+        return LoadResult.EBUSY
+    sim.begin_copy(ALL_SEGMENTS)
+    yield env.timeout(copy_s)
+    ok = sim.finish_copy(lock, LOAD_HOLDER, snapshot)
+    sim.hole_writes.load_wrote(write, env.now)
+    detail: dict[str, object] = (
+        {
+            "ok": True,
+            "fdt_bytes": snapshot.fdt_bytes,
+            "cpu_threads": len(sim.hole.fdt_threads()),
+            "hotplug": sim.image.hotplug_support,
+        }
+        if ok
+        else {"ok": False, "error": "FDT does not fit its segment"}
+    )
+    sim.end_load(load, cpu_s=before_s + load_s, copied_bytes=copy_bytes, reload=reload, **detail)
     return LoadResult.LOADED if ok else LoadResult.NO_FIT
-
-
-def _enter(sim: Simulation) -> bool:
-    """The syscall's ``kexec_trylock()``, then ``kimage_free(xchg(&kexec_crash_image, NULL))``."""
-    env, trace, image = sim.env, sim.trace, sim.image
-    if not image.try_lock(LOAD_HOLDER):
-        trace.add(env.now, RecordKind.LOAD_END, ok=False, error="EBUSY")
-        sim.refresh()
-        return False
-    trace.add(env.now, RecordKind.LOCK_TAKEN, holder=LOAD_HOLDER)
-    image.loaded = False
-    image.hotplug_support = False
-    sim.refresh()
-    return True

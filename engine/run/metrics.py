@@ -1,55 +1,122 @@
 """What a run means: exposure, windows, reloads, hole use, probes, Monte Carlo.
 
 ``exposure_s`` is the integral over the run of the probability that a panic
-on a uniformly random online CPU gets no dump; ``at_risk_s`` the time that
+on a uniformly random online CPU gets no dump (``Readiness.exposure_s`` per
+segment, the one place it is computed); ``at_risk_s`` the time that
 probability is above zero. A *window* is a maximal stretch with
 ``p_no_dump > 0``; ``by_cause`` splits its time by what made the dump fail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.rng import RandomStreams
-from engine.run.outcomes import Readiness, monte_carlo
+from engine.run.outcomes import Cause, MonteCarlo, Outcome, Readiness, monte_carlo
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
-
-METRIC_KEYS = (
-    "exposure_s",
-    "at_risk_s",
-    "incomplete_s",
-    "windows",
-    "reloads",
-    "reload_cpu_s",
-    "bytes_copied",
-    "uevents",
-    "dropped_uevents",
-    "kernel_updates",
-    "skipped_updates",
-    "settle_s",
-    "fdt_hole",
-    "probes",
-    "monte_carlo",
-    "trace_digest",
-)
 
 
 def _r(x: float) -> float:
     return round(x, 9)
 
 
-def window_stats(history: Sequence[Readiness]) -> dict[str, object]:
+@dataclass(frozen=True)
+class Windows:
+    """The no-dump windows: how many, the longest, their total, and seconds by cause."""
+
+    count: int
+    max_s: float
+    total_s: float
+    by_cause: Mapping[Cause, float]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "count": self.count,
+            "max_s": self.max_s,
+            "total_s": self.total_s,
+            "by_cause": {c.value: s for c, s in sorted(self.by_cause.items())},
+        }
+
+
+@dataclass(frozen=True)
+class FdtHoleUse:
+    """The FDT segment or hole: its size, how full it got, and NOSPACE failures."""
+
+    size_bytes: int
+    in_place: bool
+    peak_used_bytes: int
+    used_bytes: int
+    nospace: int
+    stale: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "size_bytes": self.size_bytes,
+            "in_place": self.in_place,
+            "peak_used_bytes": self.peak_used_bytes,
+            "used_bytes": self.used_bytes,
+            "nospace": self.nospace,
+            "stale": self.stale,
+        }
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The metrics of one run so far; ``as_dict()`` is the JSON ``run --format json`` prints."""
+
+    exposure_s: float
+    at_risk_s: float
+    incomplete_s: float
+    windows: Windows
+    reloads: int
+    reload_cpu_s: float
+    bytes_copied: int
+    uevents: int
+    dropped_uevents: int
+    kernel_updates: int
+    skipped_updates: int
+    settle_s: float | None  # None: the image never became consistent again
+    fdt_hole: FdtHoleUse
+    probes: tuple[Outcome, ...]
+    monte_carlo: MonteCarlo
+    elapsed_s: float
+    trace_digest: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "exposure_s": self.exposure_s,
+            "at_risk_s": self.at_risk_s,
+            "incomplete_s": self.incomplete_s,
+            "windows": self.windows.as_dict(),
+            "reloads": self.reloads,
+            "reload_cpu_s": self.reload_cpu_s,
+            "bytes_copied": self.bytes_copied,
+            "uevents": self.uevents,
+            "dropped_uevents": self.dropped_uevents,
+            "kernel_updates": self.kernel_updates,
+            "skipped_updates": self.skipped_updates,
+            "settle_s": self.settle_s,
+            "fdt_hole": self.fdt_hole.as_dict(),
+            "probes": [p.as_dict() for p in self.probes],
+            "monte_carlo": self.monte_carlo.as_dict(),
+            "elapsed_s": self.elapsed_s,
+            "trace_digest": self.trace_digest,
+        }
+
+
+def window_stats(history: Sequence[Readiness]) -> Windows:
     """Count, longest and total of the no-dump windows, and seconds by cause."""
     count = 0
     longest = total = 0.0
     current = 0.0
     in_window = False
-    by_cause: dict[str, float] = {}
+    by_cause: dict[Cause, float] = {}
     for seg in history:
-        length = (seg.t1_s or seg.t0_s) - seg.t0_s
+        length = seg.length_s
         if seg.p_no_dump > 0:
             if not in_window:
                 count += 1
@@ -62,12 +129,7 @@ def window_stats(history: Sequence[Readiness]) -> dict[str, object]:
             longest = max(longest, current)
         else:
             in_window = False
-    return {
-        "count": count,
-        "max_s": _r(longest),
-        "total_s": _r(total),
-        "by_cause": {k: _r(v) for k, v in sorted(by_cause.items())},
-    }
+    return Windows(count, _r(longest), _r(total), {k: _r(v) for k, v in by_cause.items()})
 
 
 def settle_time(history: Sequence[Readiness], last_uevent_s: float | None) -> float | None:
@@ -80,45 +142,44 @@ def settle_time(history: Sequence[Readiness], last_uevent_s: float | None) -> fl
     return _r(max(0.0, last.t0_s - last_uevent_s))
 
 
-def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> dict[str, object]:
+def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> Metrics:
     """Metrics of the run so far (up to the simulation's current time)."""
     history = sim.closed_history()
     exposure = at_risk = incomplete = 0.0
     for seg in history:
-        length = (seg.t1_s or seg.t0_s) - seg.t0_s
-        exposure += seg.p_no_dump * length
+        exposure += seg.exposure_s
         if seg.p_no_dump > 0:
-            at_risk += length
+            at_risk += seg.length_s
         if seg.p_incomplete > 0:
-            incomplete += length
+            incomplete += seg.length_s
     c = sim.counters
     runs = sim.scenario.crash.monte_carlo if monte_carlo_runs is None else monte_carlo_runs
     elapsed = sim.env.now
     # a fresh stream each time: asking for metrics twice gives the same answer
     mc = monte_carlo(history, elapsed, runs, RandomStreams(sim.seed).get("crash.monte_carlo"))
-    return {
-        "exposure_s": _r(exposure),
-        "at_risk_s": _r(at_risk),
-        "incomplete_s": _r(incomplete),
-        "windows": window_stats(history),
-        "reloads": c["reloads"],
-        "reload_cpu_s": _r(c["reload_cpu_s"]),
-        "bytes_copied": c["bytes_copied"],
-        "uevents": c["uevents"],
-        "dropped_uevents": c["dropped_uevents"],
-        "kernel_updates": c["kernel_updates"],
-        "skipped_updates": c["skipped_updates"],
-        "settle_s": settle_time(history, sim.last_uevent_s),
-        "fdt_hole": {
-            "size_bytes": sim.hole.size_bytes,
-            "in_place": sim.region.hole is not None,
-            "peak_used_bytes": sim.peak_used_bytes,
-            "used_bytes": sim.hole.used_bytes,
-            "nospace": c["nospace"],
-            "stale": sim.hole.stale,
-        },
-        "probes": [p.as_dict() for p in sim.probes],
-        "monte_carlo": mc.as_dict(),
-        "elapsed_s": _r(elapsed),
-        "trace_digest": sim.trace.digest(),
-    }
+    return Metrics(
+        exposure_s=_r(exposure),
+        at_risk_s=_r(at_risk),
+        incomplete_s=_r(incomplete),
+        windows=window_stats(history),
+        reloads=c.reloads,
+        reload_cpu_s=_r(c.reload_cpu_s),
+        bytes_copied=c.bytes_copied,
+        uevents=c.uevents,
+        dropped_uevents=c.dropped_uevents,
+        kernel_updates=c.kernel_updates,
+        skipped_updates=c.skipped_updates,
+        settle_s=settle_time(history, sim.last_uevent_s),
+        fdt_hole=FdtHoleUse(
+            size_bytes=sim.hole.size_bytes,
+            in_place=sim.region.hole is not None,
+            peak_used_bytes=sim.peak_used_bytes,
+            used_bytes=sim.hole.used_bytes,
+            nospace=c.nospace,
+            stale=sim.hole.stale,
+        ),
+        probes=tuple(sim.probes),
+        monte_carlo=mc,
+        elapsed_s=_r(elapsed),
+        trace_digest=sim.trace.digest(),
+    )

@@ -41,9 +41,19 @@ class Readiness:
     t1_s: float | None
     p_no_dump: float
     p_incomplete: float
-    cause: str | None
+    cause: Cause | None
     missing_threads: frozenset[int]
     online_threads: int
+
+    @property
+    def length_s(self) -> float:
+        """How long the segment lasted (0 while it is still open)."""
+        return (self.t1_s or self.t0_s) - self.t0_s
+
+    @property
+    def exposure_s(self) -> float:
+        """This segment's share of the exposure integral: P(no dump) times its length."""
+        return self.p_no_dump * self.length_s
 
     def closed(self, t1_s: float | None) -> Readiness:
         return Readiness(
@@ -71,15 +81,15 @@ class Outcome:
 
     t_s: float
     cpu: int
-    result: str
-    cause: str | None
+    result: Result
+    cause: Cause | None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "t_s": round(self.t_s, 9),
             "cpu": self.cpu,
-            "result": self.result,
-            "cause": self.cause,
+            "result": self.result.value,
+            "cause": None if self.cause is None else self.cause.value,
         }
 
 
@@ -114,17 +124,17 @@ def crash_outcome(state: KdumpState, t_s: float, cpu: int) -> Outcome:
     """The outcome of a panic at ``t_s`` on thread ``cpu``."""
     cause = image_cause(state)
     if cause is not None:
-        return Outcome(t_s, cpu, Result.NO_DUMP.value, cause.value)
+        return Outcome(t_s, cpu, Result.NO_DUMP, cause)
     if cpu in state.torn_threads:
         # prom.c finds no node for boot_cpuid_phys in the half-written tree
-        return Outcome(t_s, cpu, Result.NO_DUMP.value, Cause.FDT_TORN.value)
+        return Outcome(t_s, cpu, Result.NO_DUMP, Cause.FDT_TORN)
     if state.fdt_threads is not None and cpu not in state.fdt_threads:
-        return Outcome(t_s, cpu, Result.NO_DUMP.value, Cause.CPU_MISSING.value)
+        return Outcome(t_s, cpu, Result.NO_DUMP, Cause.CPU_MISSING)
     if not state.memory_complete:
-        return Outcome(t_s, cpu, Result.INCOMPLETE.value, None)
+        return Outcome(t_s, cpu, Result.INCOMPLETE, None)
     if state.memory_stale:
-        return Outcome(t_s, cpu, Result.INCOMPLETE.value, Cause.STALE_MEMORY.value)
-    return Outcome(t_s, cpu, Result.CAPTURED.value, None)
+        return Outcome(t_s, cpu, Result.INCOMPLETE, Cause.STALE_MEMORY)
+    return Outcome(t_s, cpu, Result.CAPTURED, None)
 
 
 def readiness_of(state: KdumpState, t_s: float) -> Readiness:
@@ -133,7 +143,7 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
     cause = image_cause(state)
     if cause is not None:
         # no image to use at all: every CPU loses its dump, none is "missing from the FDT"
-        return Readiness(t_s, None, 1.0, 0.0, cause.value, frozenset(), online)
+        return Readiness(t_s, None, 1.0, 0.0, cause, frozenset(), online)
     missing: frozenset[int] = (
         frozenset() if state.fdt_threads is None else state.online_threads - state.fdt_threads
     )
@@ -142,11 +152,11 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
     p_no = len(lost) / online if online else 0.0
     p_inc = 0.0 if state.memory_complete and not state.memory_stale else 1.0 - p_no
     if torn:
-        why: str | None = Cause.FDT_TORN.value
+        why: Cause | None = Cause.FDT_TORN
     elif missing:
-        why = Cause.CPU_MISSING.value
+        why = Cause.CPU_MISSING
     elif state.memory_complete and state.memory_stale:
-        why = Cause.STALE_MEMORY.value
+        why = Cause.STALE_MEMORY
     else:
         why = None
     return Readiness(t_s, None, p_no, p_inc, why, lost, online)

@@ -17,6 +17,7 @@ from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
 from engine.kexec.crash_region import CrashRegion
 from engine.kexec.image import ImageState
 from engine.machine.topology import Machine
+from engine.run.metrics import Metrics, compute_metrics
 from engine.run.outcomes import Outcome, Readiness
 from engine.run.simulation import Simulation
 from engine.run.trace import Record
@@ -163,19 +164,17 @@ class Session:
         done = len(self._exposure) - 1  # closed segments already summed
         t, total = self._exposure[-1]
         for seg in history[done:-1]:
-            total += seg.p_no_dump * ((seg.t1_s or seg.t0_s) - seg.t0_s)
+            total += seg.exposure_s
             t = seg.t1_s or seg.t0_s
             self._exposure.append((t, total))
-        last = history[-1]
-        return [*self._exposure, (self.now_s, total + last.p_no_dump * (self.now_s - last.t0_s))]
+        now = history[-1].closed(self.now_s)
+        return [*self._exposure, (self.now_s, total + now.exposure_s)]
 
     def crash(self, cpu: int | str = "newest") -> Outcome | None:
         """A panic now on ``cpu``: its outcome, recorded in the trace."""
         return self.sim.probe(cpu)
 
-    def metrics(self, *, monte_carlo_runs: int | None = None) -> dict[str, object]:
-        from engine.run.metrics import compute_metrics
-
+    def metrics(self, *, monte_carlo_runs: int | None = None) -> Metrics:
         return compute_metrics(self.sim, monte_carlo_runs=monte_carlo_runs)
 
     def fdt_blob(self) -> bytes:

@@ -9,14 +9,12 @@ machine refreshes the readiness timeline that outcomes and metrics read.
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import simpy
 
-from engine.devicetree.fdt_hole import FdtHole, UpdateOutcome
+from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
 from engine.devicetree.update_progress import TornUpdate
 from engine.kexec.crash_region import CrashRegion, plan_crash_region
@@ -25,6 +23,9 @@ from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
 from engine.machine.topology import Machine
 from engine.rng import RandomStreams
+from engine.run.counters import RunCounters
+from engine.run.image_changes import ImageChanges
+from engine.run.lockless_update import LocklessUpdates
 from engine.run.outcomes import KdumpState, Outcome, Readiness, crash_outcome, readiness_of
 from engine.run.smt_switch import smt_switch
 from engine.run.storm import HotplugAction, expand_storm
@@ -34,21 +35,6 @@ from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
 from engine.userspace.kdumpctl import kdump_start
 from engine.userspace.uevent import Uevent
-
-_HOLE_TAKES_FORM = "form" in inspect.signature(FdtHole.update_cpus).parameters
-
-
-@dataclass(frozen=True)
-class LoadSnapshot:
-    """What a load read from the machine: the FDT blob and the memory it describes."""
-
-    blob: bytes
-    blocks: frozenset[int]
-    ram_ranges: tuple[tuple[int, int], ...]
-
-    @property
-    def fdt_bytes(self) -> int:
-        return len(self.blob)
 
 
 def build_machine(scenario: Scenario) -> Machine:
@@ -76,7 +62,7 @@ def build_machine(scenario: Scenario) -> Machine:
     return machine
 
 
-class Simulation:
+class Simulation(ImageChanges, LocklessUpdates):
     """SimPy processes over one shared machine, crash region, image and kexec lock."""
 
     def __init__(self, scenario: Scenario, strategy: str, seed: int | None = None) -> None:
@@ -91,6 +77,7 @@ class Simulation:
         self.machine = build_machine(scenario)
         self.actions: list[HotplugAction] = expand_storm(scenario, self.streams)
         self.strategy = STRATEGY_CLASSES[strategy](self)
+        self.elfcorehdr_hotplug = self.strategy.elfcorehdr_hotplug
         self.update_mutex = simpy.Resource(self.env, capacity=1)
         self.newest_thread: int | None = None
         self.probes: list[Outcome] = []  # crash probes so far, in order
@@ -101,17 +88,7 @@ class Simulation:
         # udev holds a uevent in its queue this long before the rule's RUN program
         # starts; `udevadm settle` waits for the queue to empty
         self.udev_rule_latency_s = scenario.kdump.udev_latency_s
-        self.counters = {
-            "reloads": 0,
-            "reload_cpu_s": 0.0,
-            "bytes_copied": 0,
-            "uevents": 0,
-            "dropped_uevents": 0,
-            "kernel_updates": 0,
-            "skipped_updates": 0,
-            "nospace": 0,
-            "elfcorehdr_refused": 0,
-        }
+        self.counters = RunCounters()
         self.last_uevent_s: float | None = None
         self.hole_writes = HoleWrites(self.trace)
         # the RFC's lock-free update in progress (engine.strategies.rfc_hook), if any
@@ -132,7 +109,7 @@ class Simulation:
         m, k = self.machine, self.kdump
         possible_threads = m.cores_possible * m.smt
         elf_bytes = elfcorehdr_segment_size(
-            possible_threads, self.strategy.elfcorehdr_hotplug, m.ram_ranges()
+            possible_threads, self.elfcorehdr_hotplug, m.ram_ranges()
         )
         # addresses do not change the blob's length: size it first, place it, then build for real
         sizing = KdumpFdtBuilder(
@@ -189,88 +166,6 @@ class Simulation:
         yield self.env.timeout(at_s)
         yield from kdump_start(self)
 
-    # ------------------------------------------------------------ image work
-    def snapshot_for_load(self) -> LoadSnapshot:
-        """What a kexec load reads from the machine now."""
-        return LoadSnapshot(
-            self.builder.build(),
-            frozenset(self.machine.blocks_online),
-            tuple(self.machine.ram_ranges()),
-        )
-
-    def load_copy_bytes(self) -> int:
-        k = self.kdump
-        return (
-            k.kernel_bytes
-            + k.initrd_bytes
-            + k.purgatory_bytes
-            + self.region.segment("elfcorehdr").size_bytes
-            + len(self.builder.build())
-        )
-
-    def install_snapshot(self, snap: LoadSnapshot) -> bool:
-        """Copy the FDT into its segment (or hole) and write the elfcorehdr."""
-        if not self.hole.load(snap.blob):
-            return False
-        self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
-        ranges = list(snap.ram_ranges)
-        if not self.elfcorehdr.update(ranges):
-            # a full load sizes the elfcorehdr segment for the ranges it finds
-            possible = self.machine.cores_possible * self.machine.smt
-            self.elfcorehdr = Elfcorehdr(
-                possible,
-                elfcorehdr_segment_size(possible, self.strategy.elfcorehdr_hotplug, ranges),
-            )
-            self.elfcorehdr.update(ranges)
-        self.image.elfcorehdr_blocks = snap.blocks
-        return True
-
-    def update_fdt_in_place(self, form: str = "2024") -> tuple[UpdateOutcome, int]:
-        """``update_cpus_node()`` on the FDT in the hole; returns the bytes libfdt moved.
-
-        The kernel deletes every CPU node and re-adds each live one with all
-        its properties; every libfdt delete, add_subnode and setprop memmoves
-        what follows it in the blob. We count half the used blob per operation
-        (the /cpus node sits in the middle of a pseries tree): a model, not a
-        measurement, since no source publishes the update's duration. ``form``:
-        "2021" (the RFC's: /cpus deleted and rebuilt) or "2024" (CPU children only).
-        """
-        before_nodes = len(self.hole.cpu_nodes())
-        if _HOLE_TAKES_FORM:
-            result = self.hole.update_cpus(self.machine, form=form)  # type: ignore[call-arg]
-        else:  # TEMPORARY until issue-10's FdtHole.update_cpus(form=) lands on main
-            result = self.hole.update_cpus(self.machine)
-        self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
-        props = len(self.machine.template.prop_names)
-        ops = before_nodes + len(self.machine.present_cores) * (1 + props)
-        return result, ops * (self.hole.used_bytes // 2)
-
-    def update_elfcorehdr(self) -> tuple[bool, int]:
-        ok = self.elfcorehdr.update(self.machine.ram_ranges())
-        if ok:
-            self.image.elfcorehdr_blocks = frozenset(self.machine.blocks_online)
-        else:
-            self.counters["elfcorehdr_refused"] += 1
-        return ok, len(self.elfcorehdr.bytes)
-
-    # -------------------------------------------------------------- counters
-    def count_reload(self, cpu_s: float, copied_bytes: int) -> None:
-        self.counters["reloads"] += 1
-        self.counters["reload_cpu_s"] += cpu_s
-        self.counters["bytes_copied"] += copied_bytes
-
-    def count_dropped(self) -> None:
-        self.counters["dropped_uevents"] += 1
-
-    def count_update(self, *, skipped: bool, nospace: bool = False, moved_bytes: int = 0) -> None:
-        if skipped:
-            self.counters["skipped_updates"] += 1
-            return
-        self.counters["kernel_updates"] += 1
-        self.counters["bytes_copied"] += moved_bytes
-        if nospace:
-            self.counters["nospace"] += 1
-
     # ------------------------------------------------------------------ udev
     def udev_busy(self) -> bool:
         return self.env.now < self._udev_idle_at
@@ -280,7 +175,7 @@ class Simulation:
 
     def emit_uevent(self, subsystem: str, action: str, ident: int) -> None:
         now = self.env.now
-        self.counters["uevents"] += 1
+        self.counters.uevents += 1
         self.last_uevent_s = now
         latency = self.udev_rule_latency_s
         self._udev_idle_at = max(self._udev_idle_at, now) + latency

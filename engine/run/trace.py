@@ -1,4 +1,11 @@
-"""The trace: ordered, typed, timestamped records of one run, and its digest."""
+"""The trace: ordered, typed, timestamped records of one run, and its digest.
+
+A record is either a point event (``Trace.add``) or one end of a span
+(``Trace.begin`` / ``Trace.end``): a start record and its end carry the same
+``span`` id, the ``seq`` of the start record, so a reader (the TUI's lanes, a
+Perfetto export) pairs them without guessing. Which kinds open and close a
+span is an engine fact, ``SPAN_ENDS``; how a kind is drawn is the reader's.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import IO
+from typing import IO, overload
 
 
 class RecordKind(StrEnum):
@@ -37,57 +44,43 @@ class RecordKind(StrEnum):
     FDT_OVERLAP = "fdt-overlap"
 
 
-LANE_OF: dict[RecordKind, str] = {
-    RecordKind.CORE_ADD: "hotplug",
-    RecordKind.CORE_REMOVE: "hotplug",
-    RecordKind.BLOCK_ADD: "hotplug",
-    RecordKind.BLOCK_REMOVE: "hotplug",
-    RecordKind.UEVENT: "uevent",
-    RecordKind.THROTTLER_START: "udev",
-    RecordKind.THROTTLER_DROP: "udev",
-    RecordKind.THROTTLER_SETTLE: "udev",
-    RecordKind.RELOAD_QUEUED: "reload",
-    RecordKind.UNLOAD_START: "reload",
-    RecordKind.UNLOAD_END: "reload",
-    RecordKind.LOAD_START: "reload",
-    RecordKind.LOAD_END: "reload",
-    RecordKind.LOCK_TAKEN: "reload",
-    RecordKind.LOCK_RELEASED: "reload",
-    RecordKind.UPDATE_START: "kernel",
-    RecordKind.UPDATE_END: "kernel",
-    RecordKind.UPDATE_SKIP: "kernel",
-    RecordKind.UPDATE_NOSPACE: "kernel",
-    RecordKind.CRASH_PROBE: "crash",
-    RecordKind.LOAD_BUILD: "reload",
-    RecordKind.SMT_SWITCH: "hotplug",
-    RecordKind.CRASH_HOTPLUG_READ: "udev",
-    RecordKind.FDT_OVERLAP: "kernel",
+# span start kind -> the kinds that may end it
+SPAN_ENDS: Mapping[RecordKind, tuple[RecordKind, ...]] = {
+    RecordKind.THROTTLER_START: (RecordKind.THROTTLER_SETTLE,),
+    RecordKind.UNLOAD_START: (RecordKind.UNLOAD_END,),
+    RecordKind.LOAD_START: (RecordKind.LOAD_END,),
+    RecordKind.LOCK_TAKEN: (RecordKind.LOCK_RELEASED,),
+    RecordKind.UPDATE_START: (RecordKind.UPDATE_END, RecordKind.UPDATE_NOSPACE),
+}
+SPAN_STARTS: Mapping[RecordKind, RecordKind] = {
+    end: start for start, ends in SPAN_ENDS.items() for end in ends
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One thing that happened at simulated time ``t_s``."""
+    """One thing that happened at simulated time ``t_s``; ``span`` pairs a start with its end."""
 
     seq: int
     t_s: float
-    kind: str
-    lane: str
+    kind: RecordKind
     detail: Mapping[str, object] = field(default_factory=dict)
+    span: int | None = None
 
     def to_json(self) -> str:
-        """One JSON Lines line; keys sorted and time rounded to the nanosecond for stability."""
-        return json.dumps(
-            {
-                "seq": self.seq,
-                "t_s": round(self.t_s, 9),
-                "kind": self.kind,
-                "lane": self.lane,
-                "detail": dict(self.detail),
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        """One JSON Lines line; keys sorted and time rounded to the nanosecond for stability.
+
+        ``span`` appears only on span records: a point event has none.
+        """
+        out: dict[str, object] = {
+            "seq": self.seq,
+            "t_s": round(self.t_s, 9),
+            "kind": self.kind.value,
+            "detail": dict(self.detail),
+        }
+        if self.span is not None:
+            out["span"] = self.span
+        return json.dumps(out, sort_keys=True, separators=(",", ":"))
 
 
 class Trace:
@@ -97,9 +90,41 @@ class Trace:
         self._records: list[Record] = []
         self._digest = hashlib.sha256()
         self._hashed = 0  # records already fed to the digest
+        self._open: dict[int, RecordKind] = {}  # span id -> its start kind
 
     def add(self, t_s: float, kind: RecordKind, **detail: object) -> Record:
-        record = Record(len(self._records), t_s, kind.value, LANE_OF[kind], detail)
+        """A point event (a span's ends go through ``begin`` and ``end``)."""
+        if kind in SPAN_ENDS or kind in SPAN_STARTS:
+            raise ValueError(f"{kind} is one end of a span: use begin() / end()")
+        return self._append(t_s, kind, detail, None)
+
+    def begin(self, t_s: float, kind: RecordKind, **detail: object) -> int:
+        """Open a span with a ``kind`` start record; returns its id for ``end``."""
+        if kind not in SPAN_ENDS:
+            raise ValueError(f"{kind} does not start a span")
+        seq = len(self._records)
+        self._open[seq] = kind
+        self._append(t_s, kind, detail, seq)
+        return seq
+
+    def end(self, t_s: float, kind: RecordKind, span: int, **detail: object) -> Record:
+        """Close span ``span`` with a ``kind`` end record."""
+        start = self._open.get(span)
+        if start is None:
+            raise ValueError(f"span {span} is not open")
+        if kind not in SPAN_ENDS[start]:
+            raise ValueError(f"{kind} does not end a {start} span")
+        del self._open[span]
+        return self._append(t_s, kind, detail, span)
+
+    def open_spans(self) -> Mapping[int, RecordKind]:
+        """Spans begun and not yet ended, by id."""
+        return dict(self._open)
+
+    def _append(
+        self, t_s: float, kind: RecordKind, detail: Mapping[str, object], span: int | None
+    ) -> Record:
+        record = Record(len(self._records), t_s, kind, detail, span)
         self._records.append(record)
         return record
 
@@ -132,7 +157,11 @@ class _ReadOnly(Sequence[Record]):
     def __init__(self, items: list[Record]) -> None:
         self._items = items
 
-    def __getitem__(self, index):  # type: ignore[override]
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
         return self._items[index]
 
     def __len__(self) -> int:

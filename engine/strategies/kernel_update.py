@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.devicetree.fdt_hole import UpdateOutcome
-from engine.run.trace import RecordKind
 from engine.strategies.base import Process
 
 if TYPE_CHECKING:
@@ -35,72 +33,17 @@ def kernel_update(sim: Simulation, what: str, *, reason: str) -> Process:
     header), or "none" (an event the architecture ignores, e.g. CPU removal on
     powerpc, which still takes the locks). The image is NULL while it runs.
     """
-    env, image, trace = sim.env, sim.image, sim.trace
     with sim.update_mutex.request() as turn:
         yield turn
-        if not image.try_lock(HOLDER):
-            trace.add(
-                env.now,
-                RecordKind.UPDATE_SKIP,
-                what=what,
-                reason=reason,
-                lock_holder=image.lock_holder,
-                message="kexec_trylock() failed, kdump image may be inaccurate",
-            )
-            sim.count_update(skipped=True)
+        if not sim.lock_for_update(HOLDER, what, reason):
+            return  # skipped: the image is left as it was
+        if not sim.image.loaded:
+            sim.release_lock(HOLDER)  # "Check kdump is not loaded": nothing to update
             return
-        if not image.loaded:
-            image.unlock(HOLDER)  # "Check kdump is not loaded": nothing to update
+        if not sim.image.hotplug_support:
+            sim.skip_update_without_hotplug_support(HOLDER, what, reason)
             return
-        if not image.hotplug_support:
-            image.unlock(HOLDER)
-            if what != "none":
-                trace.add(
-                    env.now,
-                    RecordKind.UPDATE_SKIP,
-                    what=what,
-                    reason=reason,
-                    lock_holder=None,
-                    message="image->hotplug_support is 0: the kernel leaves the image alone",
-                )
-            return
-        trace.add(env.now, RecordKind.UPDATE_START, what=what, reason=reason)
-        image.null = True
-        moved_bytes = 0
-        outcome = "updated"
-        if what == "cpus":
-            image.busy_segments.add("fdt")
-            result, moved_bytes = sim.update_fdt_in_place(form="2024")
-            outcome = result.value
-        elif what == "elfcorehdr":
-            image.busy_segments.add("elfcorehdr")
-            ok, moved_bytes = sim.update_elfcorehdr()
-            outcome = "updated" if ok else "too-large"
-        sim.refresh()
+        update = sim.begin_kernel_update(HOLDER, what, reason, null_image=True)
         spec = sim.kdump.kernel_update
-        yield env.timeout(spec.fixed_s + moved_bytes / spec.bandwidth_bytes_per_s)
-        image.null = False
-        image.busy_segments.clear()
-        image.unlock(HOLDER)
-        if outcome == UpdateOutcome.NOSPACE.value:
-            trace.add(
-                env.now,
-                RecordKind.UPDATE_NOSPACE,
-                what=what,
-                reason=reason,
-                error="FDT_ERR_NOSPACE",
-                hole_bytes=sim.hole.size_bytes,
-            )
-        else:
-            trace.add(
-                env.now,
-                RecordKind.UPDATE_END,
-                what=what,
-                reason=reason,
-                outcome=outcome,
-                moved_bytes=moved_bytes,
-            )
-        sim.count_update(
-            skipped=False, nospace=outcome == UpdateOutcome.NOSPACE.value, moved_bytes=moved_bytes
-        )
-        sim.refresh()
+        yield sim.env.timeout(spec.fixed_s + update.moved_bytes / spec.bandwidth_bytes_per_s)
+        sim.end_kernel_update(update)

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.devicetree.fdt_hole import UpdateOutcome
-from engine.devicetree.update_progress import TornUpdate, UpdateSpan, readd_times
-from engine.run.trace import RecordKind
+from engine.devicetree.update_progress import readd_times
 from engine.strategies.base import Process
 
 if TYPE_CHECKING:
@@ -44,54 +42,19 @@ def rfc_update_cpus(sim: Simulation, core: int, cpus_props: int) -> Process:
     ``cpus_props``: properties of the live ``/cpus`` node, which the 2021 form copies
     back before the first CPU node.
     """
-    env, trace, hole, m = sim.env, sim.trace, sim.hole, sim.machine
     reason = f"dlpar_cpu_add core {core}"
-    if not hole.loaded:
-        # nothing was ever copied into the hole: fdt_path_offset() fails, pr_err()
-        trace.add(env.now, RecordKind.UPDATE_END, what="cpus", reason=reason, outcome="badmagic")
+    if not sim.hole.loaded:
+        sim.hole_never_written(reason)
         return
-    span = UpdateSpan(reason, env.now)
-    overlaps = sim.hole_writes.update_started(span)
-    order = m.present_cores
-    trace.add(
-        env.now,
-        RecordKind.UPDATE_START,
-        what="cpus",
-        reason=reason,
-        form="2021",
-        lock=None,
-        image_loaded=sim.image.loaded,
-        overlaps_load=overlaps,
-    )
-    result, moved_bytes = sim.update_fdt_in_place(form="2021")
+    nodes = len(sim.machine.present_cores)
+    calls_per_node = 1 + len(sim.machine.template.prop_names)
+    update = sim.begin_lockless_update(reason, form="2021")
     spec = sim.kdump.kernel_update
-    duration_s = spec.fixed_s + moved_bytes / spec.bandwidth_bytes_per_s
-    calls_per_node = 1 + len(m.template.prop_names)
+    duration_s = spec.fixed_s + update.moved_bytes / spec.bandwidth_bytes_per_s
     times = readd_times(
-        env.now, duration_s, _CPUS_REBUILD_CALLS + cpus_props, len(order), calls_per_node
+        sim.env.now, duration_s, _CPUS_REBUILD_CALLS + cpus_props, nodes, calls_per_node
     )
-    torn = TornUpdate(span, order, {c: tuple(m.threads_of(c)) for c in order})
-    sim.torn = torn
-    sim.refresh()
     for i, t_s in enumerate(times):
-        yield env.timeout(t_s - env.now)
-        torn.readded = i + 1
-        sim.refresh()
-    span.running = False
-    if sim.torn is torn:
-        sim.torn = None
-    nospace = result is UpdateOutcome.NOSPACE
-    trace.add(
-        env.now,
-        RecordKind.UPDATE_NOSPACE if nospace else RecordKind.UPDATE_END,
-        what="cpus",
-        reason=reason,
-        **(
-            {"error": "FDT_ERR_NOSPACE", "hole_bytes": hole.size_bytes}
-            if nospace
-            else {"outcome": result.value, "moved_bytes": moved_bytes}
-        ),
-        overwritten=span.overwritten_s is not None,
-    )
-    sim.count_update(skipped=False, nospace=nospace, moved_bytes=moved_bytes)
-    sim.refresh()
+        yield sim.env.timeout(t_s - sim.env.now)
+        sim.node_readded(update, i + 1)
+    sim.end_lockless_update(update)

@@ -30,19 +30,20 @@ class ThrottledReloads:
             sim.count_dropped()
             return
         self.flock_held = True
-        sim.trace.add(sim.env.now, RecordKind.THROTTLER_START, why=why)
-        sim.env.process(self._throttler(why))
+        span = sim.trace.begin(sim.env.now, RecordKind.THROTTLER_START, why=why)
+        sim.env.process(self._throttler(why, span))
 
-    def _throttler(self, why: str) -> Process:
+    def _throttler(self, why: str, span: int) -> Process:
         sim, spec = self.sim, self.sim.kdump.throttler
         yield sim.env.timeout(spec.sleep_s)
         settle_start = sim.env.now
         deadline = settle_start + spec.settle_timeout_s
         while sim.udev_busy() and sim.env.now < deadline:
             yield sim.env.timeout(min(sim.udev_idle_at(), deadline) - sim.env.now)
-        sim.trace.add(
+        sim.trace.end(
             sim.env.now,
             RecordKind.THROTTLER_SETTLE,
+            span,
             waited_s=round(sim.env.now - settle_start, 9),
             timed_out=sim.udev_busy(),
         )

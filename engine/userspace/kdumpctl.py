@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
-from engine.run.trace import RecordKind
 from engine.strategies.base import Process
 
 if TYPE_CHECKING:
@@ -24,23 +23,20 @@ def kdump_reload(sim: Simulation, why: str) -> Process:
     the load; with ``kexec_file_load`` most of the load holds the kexec lock.
     An unload that finds the lock held fails with EBUSY and kdumpctl loads nothing.
     """
-    env, trace = sim.env, sim.trace
+    env = sim.env
     unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
     load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
-    trace.add(env.now, RecordKind.UNLOAD_START, why=why)
+    unload = sim.unload_image(why)
     yield env.timeout(unload_s)
     unloaded = yield from kexec_unload(sim)
     if unloaded is LoadResult.EBUSY:
-        trace.add(env.now, RecordKind.UNLOAD_END, ok=False, error="EBUSY")
-        sim.count_reload(unload_s, 0)
+        sim.end_unload(unload, ok=False, error="EBUSY")
         return
-    trace.add(env.now, RecordKind.UNLOAD_END)
-    loaded = yield from kexec_crash_load(sim, load_s)
-    copied = sim.load_copy_bytes() if loaded is not LoadResult.EBUSY else 0
-    sim.count_reload(unload_s + load_s, copied)
+    sim.end_unload(unload)
+    yield from kexec_crash_load(sim, load_s, before_s=unload_s)
 
 
 def kdump_start(sim: Simulation) -> Process:
     """``kdumpctl start`` at boot (kdump.service): one load, no unload; not a reload."""
     load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.start"))
-    yield from kexec_crash_load(sim, load_s)
+    yield from kexec_crash_load(sim, load_s, reload=False)

@@ -250,14 +250,13 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PromptScreen("Open scenario file:", str(self.runs.path or "")), answer)
 
     def open_scenario(self, path: str) -> None:
-        from engine.errors import InputError
-
         try:
             scenario = engine_link.load_scenario(path)
-        except (InputError, OSError) as err:
+        except (engine_link.InputError, OSError) as err:
             self.notify(str(err), severity="error", timeout=8)
             return
-        self.runs = Runs(scenario, path, self.runs.strategies, self.runs.seed)
+        # in place: the app (and anything else holding these runs) sees the new scenario
+        self.runs.open(scenario, path, self.runs.strategies)
         self._sync(stats=True)
 
     def action_help(self) -> None:

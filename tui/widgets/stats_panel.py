@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -13,47 +13,46 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tui import fmt
+from tui.engine_link import Metrics, Result
 
 
-def _num(value: Any, unit: str = "") -> str:
+def _num(value: float | int, unit: str = "") -> str:
     if isinstance(value, float):
         return f"{value:.3f}{unit}"
     return f"{value}{unit}"
 
 
-def metric_text(metrics: Mapping[str, Any]) -> Text:
+def metric_text(metrics: Metrics | None) -> Text:
     """The headline metrics of ``Session.metrics()`` as ``label value`` pairs."""
-    windows = metrics.get("windows") or {}
-    hole = metrics.get("fdt_hole") or {}
-    probes = metrics.get("probes") or []
+    if metrics is None:
+        return Text()
+    windows, hole, probes = metrics.windows, metrics.fdt_hole, metrics.probes
     pairs: list[tuple[str, str, str]] = [
         (
             "exposure",
-            _num(metrics.get("exposure_s", 0.0), " s"),
-            "bold red" if metrics.get("exposure_s") else "bold green",
+            _num(metrics.exposure_s, " s"),
+            "bold red" if metrics.exposure_s else "bold green",
         ),
-        ("at risk", _num(metrics.get("at_risk_s", 0.0), " s"), "bold"),
-        ("windows", _num(windows.get("count", 0)), "bold"),
-        ("longest", _num(windows.get("max_s", 0.0), " s"), "bold"),
-        ("reloads", _num(metrics.get("reloads", 0)), "bold"),
-        ("dropped uevents", _num(metrics.get("dropped_uevents", 0)), "bold"),
-        ("kernel updates", _num(metrics.get("kernel_updates", 0)), "bold"),
-        ("skipped", _num(metrics.get("skipped_updates", 0)), "bold"),
+        ("at risk", _num(metrics.at_risk_s, " s"), "bold"),
+        ("windows", _num(windows.count), "bold"),
+        ("longest", _num(windows.max_s, " s"), "bold"),
+        ("reloads", _num(metrics.reloads), "bold"),
+        ("dropped uevents", _num(metrics.dropped_uevents), "bold"),
+        ("kernel updates", _num(metrics.kernel_updates), "bold"),
+        ("skipped", _num(metrics.skipped_updates), "bold"),
     ]
-    if hole:
-        size = int(hole.get("size_bytes", 0)) or 1
-        used = int(hole.get("used_bytes", 0))
-        peak = int(hole.get("peak_used_bytes", used))
-        pairs.append(
-            (
-                "FDT",
-                f"{fmt.size(used)} ({100 * used / size:.1f}%), peak "
-                f"{fmt.size(peak)}, NOSPACE {hole.get('nospace', 0)}",
-                "bold",
-            )
+    size = hole.size_bytes or 1
+    used = hole.used_bytes
+    pairs.append(
+        (
+            "FDT",
+            f"{fmt.size(used)} ({100 * used / size:.1f}%), peak "
+            f"{fmt.size(hole.peak_used_bytes)}, NOSPACE {hole.nospace}",
+            "bold",
         )
+    )
     if probes:
-        lost = sum(1 for p in probes if p.get("result") != "captured")
+        lost = sum(1 for p in probes if p.result != Result.CAPTURED)
         pairs.append(("crash probes", f"{len(probes)} ({lost} lost)", "bold"))
     text = Text()
     for i, (label, value, style) in enumerate(pairs):
@@ -96,7 +95,7 @@ class StatsPanel(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.metrics: Mapping[str, Any] = {}
+        self.metrics: Metrics | None = None
         self.series: list[tuple[float, float]] = [(0.0, 0.0)]
         self.duration_s = 1.0
         self._metrics_lines: tuple[int, int] | None = None  # (width, lines) last laid out
@@ -105,7 +104,7 @@ class StatsPanel(Vertical):
         yield Static(id="metrics")
         yield PlotextPlot(id="exposure")
 
-    def show_metrics(self, metrics: Mapping[str, Any]) -> None:
+    def show_metrics(self, metrics: Metrics) -> None:
         """Redraw the metrics line; a layout only when it wraps to another number of lines
         (a layout reflows the whole screen)."""
         self.metrics = metrics
