@@ -29,6 +29,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", metavar="NAME", help="strategy to start with")
     p.add_argument("--compare", metavar="A,B", help="two strategies side by side, in lock step")
     p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument(
+        "--sweep",
+        metavar="RESULTS",
+        help="browse a sweep's rows (.csv or .parquet from `kdump-storm sweep -o`)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     from engine.scenario.load import load_scenario
     from engine.strategies import STRATEGY_NAMES
 
+    if getattr(args, "sweep", None):
+        return run_sweep_browser(args.sweep)
     path = Path(getattr(args, "scenario", None) or DEFAULT_SCENARIO)
     scenario = load_scenario(path)
     seed = getattr(args, "seed", None)
@@ -84,4 +91,22 @@ def run(args: argparse.Namespace) -> int:
         compare_with=second,
     )
     app.run()
+    return 0
+
+
+def run_sweep_browser(results_path: str) -> int:
+    """The sweep browser; without a terminal, its aggregate table on stdout."""
+    from engine.sweep.aggregate import aggregate
+    from engine.sweep.table import read_results
+
+    results = read_results(results_path)  # a bad file fails the same way with or without a tty
+    if not sys.stdout.isatty():
+        from cli.cmd_sweep import aggregate_table
+
+        metric = "exposure_s" if "exposure_s" in results.metrics else results.metrics[0]
+        print(aggregate_table(results.keys, aggregate(results.rows, [metric]), (metric,)))
+        return 0
+    from tui.screens.sweep import SweepApp, SweepScreen
+
+    SweepApp(SweepScreen(results_path, results)).run()
     return 0

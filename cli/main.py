@@ -26,6 +26,7 @@ COMMANDS: list[str] = [
     "cli.cmd_validate",
     "cli.cmd_dtb",
     "cli.cmd_inspect",
+    "cli.cmd_sweep",
 ]
 
 

@@ -2,7 +2,9 @@
 
 QEMU writes a random /chosen/rng-seed and junk into padding, and libfdt reverses node
 and property order on re-adds, so tests compare what the capture kernel reads: node
-paths, property names and values.
+paths, property names and values. The kernel's nodes carry the ``name`` property
+``populate_properties()`` synthesizes (QEMU's dumps do not): a ``name`` that names
+its node is the one extra the views drop (``semantic``); any other ``name`` fails.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import subprocess
 
 import libfdt
 
-from engine.machine.cpu_templates import cpu_nodes_in_dtb
+from engine.machine.cpu_templates import cpu_nodes_in_dtb, unit_name
 
 Tree = dict[str, dict[str, bytes]]
 
@@ -40,10 +42,23 @@ def tree_of(blob: bytes | bytearray) -> Tree:
     return tree
 
 
+def _without_name(node: str, props: dict[str, bytes]) -> dict[str, bytes]:
+    if "name" not in props:
+        return props
+    want = unit_name(node.rpartition("/")[2] or "/").encode("ascii") + b"\0"
+    assert props["name"] == want, f"{node}: name {props['name']!r} does not name the node"
+    return {k: v for k, v in props.items() if k != "name"}
+
+
+def semantic(tree: Tree) -> Tree:
+    """``tree`` without the ``name`` properties that name their nodes."""
+    return {path: _without_name(path, props) for path, props in tree.items()}
+
+
 def cpu_nodes(blob: bytes | bytearray) -> dict[str, dict[str, bytes]]:
-    """The /cpus nodes with device_type = "cpu", by name (order-free)."""
+    """The /cpus nodes with device_type = "cpu", by name (order-free, ``name`` dropped)."""
     nodes = cpu_nodes_in_dtb(blob)
-    by_name = {name: dict(props) for name, props in nodes}
+    by_name = {name: _without_name(name, dict(props)) for name, props in nodes}
     assert len(by_name) == len(nodes), "two CPU nodes share a name"
     return by_name
 

@@ -100,7 +100,8 @@ def test_a_word_near_no_command_lists_the_commands() -> None:
     out = kdump_storm("frobnicate")
     assert out.returncode == 2
     assert out.stderr.decode() == (
-        "kdump-storm: unknown command 'frobnicate'; commands: dtb, inspect, run, tui, validate\n"
+        "kdump-storm: unknown command 'frobnicate'; "
+        "commands: dtb, inspect, run, sweep, tui, validate\n"
     )
 
 

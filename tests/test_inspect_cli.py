@@ -21,8 +21,10 @@ TABLE = {
     "pseries_power8_smp4_max16.dtb": ("POWER8", 4, 16),
     "pseries_power10_smp4_max8.dtb": ("POWER10", 4, 8),
 }
-# measured with QEMU 7.2 dumpdtb (shared/domain.md section 6)
-BYTES_PER_NODE = {"POWER9": 624, "POWER8": 540}
+# measured with QEMU 7.2 dumpdtb (shared/domain.md section 6), plus the 28 bytes of the
+# `name` property the kernel's live node carries (drivers/of/fdt.c populate_properties())
+# and update_cpus_node copies: the old 624/540 left it out
+BYTES_PER_NODE = {"POWER9": 624 + 28, "POWER8": 540 + 28}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def test_hole_arithmetic(facts: dict[str, dict], name: str) -> None:
     assert got["hole_bytes"] == 1 << 20
     assert got["hole_free_bytes"] == got["hole_bytes"] - got["kdump_fdt_bytes"]
     assert got["more_cores_fit"] == got["hole_free_bytes"] // got["bytes_per_cpu_node"]
-    # 1 MiB holds well over a thousand 624-byte core nodes: every possible core fits
+    # 1 MiB holds well over a thousand 652-byte core nodes: every possible core fits
     assert got["more_cores_fit"] > 1000
     assert got["possible_cores_fit"] is True
     assert got["auto_hole_bytes"] >= got["kdump_fdt_bytes"] + 4096
@@ -71,7 +73,7 @@ def test_smt8_grown_pair_differs_by_four_nodes(facts: dict[str, dict]) -> None:
 def test_small_hole_cannot_take_the_possible_cores() -> None:
     path = DATA / "pseries_power9_smp8_max32.dtb"
     base = inspect_dtb(path)
-    hole = base["kdump_fdt_bytes"] + 10 * 624 + 100
+    hole = base["kdump_fdt_bytes"] + 10 * 652 + 100
     got = inspect_dtb(path, hole_bytes=hole)
     assert got["more_cores_fit"] == 10
     assert got["possible_cores_fit"] is False
@@ -100,7 +102,7 @@ def test_table_output_is_aligned_with_units(capsys: pytest.CaptureFixture[str]) 
     columns = {line.index(value, len(key)) for line, (key, value) in zip(lines, rows, strict=True)}
     assert columns == {max(len(key) for key, _ in rows) + 2}
     values = dict(rows)
-    assert values["bytes_per_cpu_node"] == "624 B"
+    assert values["bytes_per_cpu_node"] == "652 B"  # 624 + 28 for `name`
     assert values["hole_bytes"] == "1048576 B (1 MiB)"
     assert values["possible_cores_fit"] == "yes"
     assert values["cpu_model"] == "POWER9"

@@ -20,12 +20,21 @@ from engine.run.trace import SPAN_ENDS, Record, RecordKind
 from engine.scenario.load import Scenario
 from engine.scenario.load import load_scenario as _load_scenario
 from engine.strategies import STRATEGY_NAMES
+from engine.sweep.aggregate import Aggregate, aggregate
+from engine.sweep.chart import Chart, chart
+from engine.sweep.grid import Point
+from engine.sweep.plan import scenario_at
+from engine.sweep.table import SweepResults, read_results
 from scenarios import DEFAULT
 
 DEFAULT_SCENARIO = DEFAULT
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "Aggregate",
+    "Chart",
+    "Point",
+    "SweepResults",
     "SPAN_ENDS",
     "Cause",
     "CoreCoverage",
@@ -44,6 +53,10 @@ __all__ = [
     "new_session",
     "scenario_label",
     "strategy_names",
+    "read_sweep",
+    "sweep_aggregates",
+    "sweep_chart",
+    "sweep_scenario",
     "write_export",
 ]
 
@@ -81,3 +94,26 @@ def scenario_label(scenario: Scenario, path: str | Path | None) -> str:
 def lockstep(sessions: Sequence[Session]) -> Lockstep:
     """The engine's lock step over ``sessions`` (compare mode): one simulated clock."""
     return Lockstep(sessions)
+
+
+# -- sweeps (issue 13): the browser reads a sweep's rows; the engine reduces them ------
+
+
+def read_sweep(path: str | Path) -> SweepResults:
+    """A sweep's CSV or Parquet rows (raises ``InputError`` on a bad file)."""
+    return read_results(path)
+
+
+def sweep_aggregates(results: SweepResults, metrics: Sequence[str]) -> list[Aggregate]:
+    """Mean and 95% interval per (point, strategy) over the seeds, for ``metrics``."""
+    return aggregate(results.rows, metrics)
+
+
+def sweep_chart(aggregates: Sequence[Aggregate], metric: str) -> Chart:
+    """The series a sweep chart draws (one per strategy) along the first varied key."""
+    return chart(aggregates, metric)
+
+
+def sweep_scenario(path: str | Path, point: Point) -> Scenario:
+    """The scenario at one sweep point (raises ``InputError`` if it no longer reads)."""
+    return scenario_at(path, point)

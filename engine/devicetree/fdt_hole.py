@@ -1,86 +1,62 @@
-"""``FdtHole``: the kdump FDT in a fixed-size buffer, updated in place on CPU hot-add.
+"""``FdtHole``: the kdump FDT in a fixed-size buffer, updated in place on CPU hotplug.
 
-``update_cpus`` is the kernel's ``update_cpus_node()`` (arch/powerpc/kexec/core_64.c,
-May 2024 form) run with pylibfdt, the kernel's own libfdt, on the buffer: delete every
-``/cpus`` child whose ``device_type`` is "cpu", then for each live CPU node in live-tree
-order ``fdt_add_subnode`` under ``/cpus`` and ``fdt_setprop`` each property in order.
-libfdt puts a new node first among its siblings and a new property first in its node,
-so the buffer ends up holding the CPU nodes in reverse live order, each with its
-properties reversed. A libfdt ``-FDT_ERR_NOSPACE`` is an outcome, never an exception.
+``update_cpus`` is the kernel's ``update_cpus_node()`` on the buffer, in either of its
+forms (``engine.devicetree.fdt_literal``): "2024" (Linux 6.10, the CPU children of
+``/cpus`` only) or "2021" (the RFC's: ``/cpus`` deleted and re-added, so its non-CPU
+children such as PowerVM's l2-cache/l3-cache nodes are gone). The nodes written are
+the live tree's (``CpuNodeTemplate.live_props``, ``name`` included), in live-tree
+order. libfdt puts a new node first among its siblings and a new property first in
+its node, so the buffer ends up holding the CPU nodes in reverse live order, each
+with its properties reversed.
 
-The fast path splices one node's bytes in or out of the struct block and leaves the
-used bytes (header, reservation map, struct and strings blocks) exactly as the literal
-algorithm would; ``tests/test_fdt_hole.py`` checks that byte for byte.
+A libfdt error (``-FDT_ERR_NOSPACE``, or ``-FDT_ERR_EXISTS`` when a half-written node
+left by an earlier failure is in the way) is an outcome, never an exception, and is
+not rolled back: the tree stays as far as the update got, which is where a crash
+finds it ("Errors in the callback is not a reason to rollback state",
+kernel/crash_core.c ``crash_handle_hotplug_event()``). Since nodes are re-added in
+live order (DLPAR-added first), the cores an overflow loses are boot-time cores.
+
+``fast=True`` computes the same bytes without libfdt (``engine.devicetree.fdt_fast``)
+for any change of the core set, failures included; ``fast=False`` runs pylibfdt, the
+reference. ``tests/test_fdt_hole.py`` checks the used bytes agree.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from enum import StrEnum
 
 import _libfdt
 import libfdt
 
-from engine.machine.cpu_templates import CpuNodeTemplate, is_cpu_node, props_at
+from engine.devicetree.fdt_fast import FastCpus
+from engine.devicetree.fdt_literal import update_2021, update_2024, wrap
+from engine.devicetree.fdt_splice import StepError
+from engine.devicetree.live_tree import live_cpus_props
+from engine.machine.cpu_templates import is_cpu_node, props_at
 from engine.machine.topology import Machine
 
 # (name, properties, interrupt servers) of one /cpus CPU node
 _DecodedNode = tuple[str, dict[str, bytes], tuple[int, ...]]
 
 _U32 = struct.Struct(">I")
-_PROP = struct.Struct(">III")
-_END_NODE = _U32.pack(2)
 _OFF_DT_STRUCT, _OFF_DT_STRINGS, _SIZE_DT_STRINGS, _SIZE_DT_STRUCT = 8, 12, 32, 36
+FORMS = ("2024", "2021")
 
 
 class UpdateOutcome(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
-    NOSPACE = "nospace"
+    NOSPACE = "nospace"  # -FDT_ERR_NOSPACE: the tree stays as far as the update got
+    EXISTS = "exists"  # -FDT_ERR_EXISTS: a half-written node of an earlier failure blocks a re-add
+
+    @property
+    def failed(self) -> bool:
+        return self in (UpdateOutcome.NOSPACE, UpdateOutcome.EXISTS)
 
 
-class _ContextDependent(Exception):
-    """libfdt's padding leftovers in this node would come from bytes outside the node."""
-
-
-def _wrap(buf: bytearray) -> libfdt.Fdt:
-    # pylibfdt's constructor copies the buffer; the hole must be worked on in place
-    fdt = libfdt.Fdt.__new__(libfdt.Fdt)
-    fdt._fdt = buf
-    return fdt
-
-
-def literal_node_bytes(name: str, props: list[tuple[str, bytes]], nameoffs: list[int]) -> bytes:
-    """The bytes ``fdt_add_subnode`` + one ``fdt_setprop`` per property leave for a node.
-
-    Each ``fdt_setprop`` of a new property splices ``12 + align4(len)`` bytes in right
-    after the node name, writes the 12-byte header and the value, and leaves the
-    alignment padding holding whatever bytes were there before (libfdt does not zero
-    it). Those bytes are the node's own earlier content, unless the node is still too
-    short: then they would come from what follows the node, and ``_ContextDependent``
-    is raised (the fast path then defers to the literal algorithm).
-    """
-    content = bytearray(_END_NODE)
-    for (_, value), nameoff in zip(props, nameoffs, strict=True):
-        length = len(value)
-        proplen = 12 + length + (-length % 4)
-        if proplen > len(content) and length % 4:
-            raise _ContextDependent(name)
-        stale = bytes(content[12 + length : proplen])
-        content[0:0] = _PROP.pack(3, length, nameoff) + value + stale
-    raw = name.encode("ascii") + b"\0"
-    return _U32.pack(1) + raw + b"\0" * (-len(raw) % 4) + bytes(content)
-
-
-@dataclass
-class _Layout:
-    """Where the CPU nodes sit in the buffer after a literal-form update."""
-
-    key: tuple[int, int]  # (id of the template, smt) the node bytes came from
-    order: list[int]  # core indexes in buffer order (reverse live order)
-    run_start: int  # buffer offset of the first CPU node
-    lengths: list[int]  # bytes of each node, in buffer order
+_CPUS_PROPS: dict[tuple[bytes, int, int, bool], list[tuple[str, bytes]]] = {}
+_FAILED = {StepError.NOSPACE: UpdateOutcome.NOSPACE, StepError.EXISTS: UpdateOutcome.EXISTS}
 
 
 class FdtHole:
@@ -93,11 +69,9 @@ class FdtHole:
         self.size_bytes = size_bytes
         self._buf = bytearray(size_bytes)
         self.loaded = False
-        self.stale = False
+        self.stale = False  # the last update failed: the tree is as far as it got
         self.generation = 0
-        self._layout: _Layout | None = None
-        self._node_cache: dict[tuple[int, int, int], bytes] = {}
-        self._templates: dict[int, CpuNodeTemplate] = {}
+        self._fast = FastCpus()
         self._strings_seen = b""
         self._decoded: tuple[int, list[tuple[str, dict[str, bytes]]]] | None = None
         self._threads: tuple[int, frozenset[int]] | None = None
@@ -142,171 +116,86 @@ class FdtHole:
             raise ValueError(f"cannot open the device tree: {libfdt.strerror(-err)}")
         self.loaded = True
         self.stale = False
-        self._layout = None  # the builder's node bytes are not the literal form
         self._written()
         self._loaded = (self.generation, blob)
         return True
 
-    def _written(self) -> None:
+    def _written(self, *, fast: bool = False) -> None:
         self.generation += 1
         strings = self._strings_block()
         if strings != self._strings_seen:
             self._strings_seen = strings
-            self._node_cache.clear()
             self._node_decode_cache.clear()
+        if not fast:
+            self._fast.forget(strings)
 
     def _strings_block(self) -> bytes:
         start = self._header(_OFF_DT_STRINGS)
         return bytes(self._buf[start : start + self._header(_SIZE_DT_STRINGS)])
 
     # ---------------------------------------------------------------- update
-    def update_cpus(self, machine: Machine, fast: bool = True) -> UpdateOutcome:
-        """``update_cpus_node()`` for ``machine``'s live CPU nodes.
-
-        On ``-FDT_ERR_NOSPACE`` the buffer is restored to what it was before the update
-        and the hole is marked stale. The kernel edits the FDT in place and would leave
-        a half-written tree; we restore so that the previous, complete FDT stays what a
-        crash would find (which is also what a kernel working on a copy would leave).
-        """
+    def update_cpus(
+        self, machine: Machine, *, form: str = "2024", fast: bool = True
+    ) -> UpdateOutcome:
+        """``update_cpus_node()`` for ``machine``'s live CPU nodes, in ``form`` "2024" or
+        "2021"; a failure leaves the tree as far as it got and marks the hole stale."""
         if not self.loaded:
             raise ValueError("no FDT is loaded in the hole")
+        if form not in FORMS:
+            raise ValueError(f"update_cpus_node form must be one of {FORMS}, got {form!r}")
         if fast:
-            outcome = self._update_fast(machine)
-            if outcome is not None:
-                return outcome
-        return self._update_literal(machine)
+            result = self._fast.update(
+                self._buf,
+                form=form,
+                template=machine.template,
+                smt=machine.smt,
+                live_order=machine.present_cores,
+                cpus_props=self._live_cpus_props(machine) if form == "2021" else (),
+            )
+            if result is not None:
+                if result.changed:
+                    self._written(fast=True)
+                    self._threads = (self.generation, result.threads)
+                self.stale = result.error is not None
+                if result.error is not None:
+                    return _FAILED[result.error]
+                return UpdateOutcome.UPDATED if result.changed else UpdateOutcome.UNCHANGED
+        return self._update_literal(machine, form)
 
-    def _update_literal(self, machine: Machine) -> UpdateOutcome:
+    def _live_cpus_props(self, machine: Machine) -> list[tuple[str, bytes]]:
+        # /cpus's live properties depend on the machine's fixed shape, never on its cores
+        key = (machine.base_blob, machine.cores_possible, machine.smt, machine.imported)
+        props = _CPUS_PROPS.get(key)
+        if props is None:
+            if len(_CPUS_PROPS) >= 16:
+                _CPUS_PROPS.clear()
+            props = _CPUS_PROPS[key] = live_cpus_props(machine)
+        return props
+
+    def _update_literal(self, machine: Machine, form: str) -> UpdateOutcome:
         buf = self._buf
         used = self.used_bytes
-        before = bytes(buf)
-        fdt = _wrap(buf)
-        template, smt = machine.template, machine.smt
-        quiet = (libfdt.NOTFOUND,)
-        try:
-            cpus = fdt.path_offset("/cpus")
-            prev = cpus
-            child = fdt.first_subnode(cpus, quiet=quiet)
-            while child >= 0:
-                dtype = fdt.getprop(child, "device_type", quiet=quiet)
-                if isinstance(dtype, int) or bytes(dtype).split(b"\0", 1)[0] != b"cpu":
-                    prev = child
-                else:
-                    fdt.del_node(child)
-                if prev == cpus:
-                    child = fdt.first_subnode(cpus, quiet=quiet)
-                else:
-                    child = fdt.next_subnode(prev, quiet=quiet)
-            for core in machine.present_cores:
-                node = fdt.add_subnode(cpus, template.node_name(core, smt))
-                for name, value in template.props_for(core, smt):
-                    fdt.setprop(node, name, value)
-        except libfdt.FdtException as exc:
-            buf[:] = before
-            if exc.err != -libfdt.NOSPACE:
-                raise
-            self.stale = True
-            return UpdateOutcome.NOSPACE
-        self.stale = False
-        unchanged = self.used_bytes == used and buf[:used] == before[:used]
+        before = bytes(buf[:used])
+        t, smt = machine.template, machine.smt
+        nodes = [(t.node_name(c, smt), t.live_props(c, smt)) for c in machine.present_cores]
+        if form == "2024":
+            error = update_2024(buf, nodes)
+        else:
+            error = update_2021(buf, self._live_cpus_props(machine), nodes)
+        self.stale = error is not None
+        unchanged = self.used_bytes == used and buf[:used] == before
         if not unchanged:
             self._written()
-        self._layout = self._literal_layout(machine, fdt, cpus)
+        if error is not None:
+            return _FAILED[error]
         return UpdateOutcome.UNCHANGED if unchanged else UpdateOutcome.UPDATED
 
-    # ------------------------------------------------------------- fast path
-    def _node_key(self, machine: Machine) -> tuple[int, int]:
-        return (id(machine.template), machine.smt)
-
-    def _literal_node(self, template: CpuNodeTemplate, smt: int, core: int) -> bytes | None:
-        """The core's node in the literal form, or None if the fast path cannot make it."""
-        key = (id(template), smt, core)
-        self._templates[id(template)] = template  # keeps the id from being reused
-        node = self._node_cache.get(key)
-        if node is None:
-            props = template.props_for(core, smt)
-            offsets = []
-            for name, _ in props:
-                offset = self._strings_seen.find(name.encode("ascii") + b"\0")
-                if offset < 0:
-                    return None  # libfdt would grow the strings block: literal path
-                offsets.append(offset)
-            try:
-                node = literal_node_bytes(template.node_name(core, smt), props, offsets)
-            except _ContextDependent:
-                return None
-            self._node_cache[key] = node
-        return node
-
-    def _literal_layout(self, machine: Machine, fdt: libfdt.Fdt, cpus: int) -> _Layout | None:
-        """Record where the literal algorithm put the nodes, if the bytes match ours."""
-        order = list(reversed(machine.present_cores))
-        nodes = [self._literal_node(machine.template, machine.smt, c) for c in order]
-        if any(n is None for n in nodes):
-            return None
-        start = self._header(_OFF_DT_STRUCT) + fdt.first_subnode(cpus)
-        joined = b"".join(nodes)  # type: ignore[arg-type]
-        if self._buf[start : start + len(joined)] != joined:
-            return None
-        lengths = [len(n) for n in nodes]  # type: ignore[arg-type]
-        return _Layout(self._node_key(machine), order, start, lengths)
-
-    def _update_fast(self, machine: Machine) -> UpdateOutcome | None:
-        layout = self._layout
-        if layout is None or layout.key != self._node_key(machine):
-            return None
-        target = list(reversed(machine.present_cores))
-        current = layout.order
-        if target == current:
-            self.stale = False
-            return UpdateOutcome.UNCHANGED
-        if len(target) == len(current) + 1:
-            i = _first_difference(target, current)
-            if target[:i] + target[i + 1 :] != current:
-                return None
-            node = self._literal_node(machine.template, machine.smt, target[i])
-            if node is None:
-                return None
-            return self._splice_in(layout, i, target[i], node)
-        if len(target) == len(current) - 1:
-            i = _first_difference(current, target)
-            if current[:i] + current[i + 1 :] != target:
-                return None
-            return self._splice_out(layout, i)
-        return None
-
-    def _splice_in(self, layout: _Layout, i: int, core: int, node: bytes) -> UpdateOutcome:
-        buf, used, n = self._buf, self.used_bytes, len(node)
-        if used + n > self.size_bytes:
-            # the literal algorithm fails exactly here: its last fdt_setprop needs used + n
-            self.stale = True
-            return UpdateOutcome.NOSPACE
-        pos = layout.run_start + sum(layout.lengths[:i])
-        buf[pos + n : used + n] = buf[pos:used]
-        buf[pos : pos + n] = node
-        self._grow_struct(n)
-        layout.order.insert(i, core)
-        layout.lengths.insert(i, n)
-        self.stale = False
-        self._written()
-        return UpdateOutcome.UPDATED
-
-    def _splice_out(self, layout: _Layout, i: int) -> UpdateOutcome:
-        buf, used = self._buf, self.used_bytes
-        pos = layout.run_start + sum(layout.lengths[:i])
-        n = layout.lengths[i]
-        # like memmove: the last n bytes of the old used area stay behind, unused
-        buf[pos : used - n] = buf[pos + n : used]
-        self._grow_struct(-n)
-        del layout.order[i]
-        del layout.lengths[i]
-        self.stale = False
-        self._written()
-        return UpdateOutcome.UPDATED
-
-    def _grow_struct(self, delta: int) -> None:
-        for field in (_OFF_DT_STRINGS, _SIZE_DT_STRUCT):
-            _U32.pack_into(self._buf, field, self._header(field) + delta)
+    def cpu_node_count(self) -> int:
+        """CPU nodes in the tree now (from the fast path's layout when it knows it)."""
+        layout = self._fast.layout
+        if layout is not None and self._threads is not None and self._threads[0] == self.generation:
+            return layout.cpu_nodes
+        return len(self.cpu_nodes())
 
     # ---------------------------------------------------------------- decode
     def cpu_nodes(self) -> list[tuple[str, dict[str, bytes]]]:
@@ -376,7 +265,7 @@ class FdtHole:
         return limit - base
 
     def _decode_child(self, child: int) -> _DecodedNode | None:
-        fdt = _wrap(self._buf)
+        fdt = wrap(self._buf)
         props = dict(props_at(fdt, child))
         if not is_cpu_node(props.items()):
             return None
@@ -430,10 +319,3 @@ class FdtHole:
         fdt = libfdt.Fdt(copy)
         fdt.pack()
         return bytes(fdt.as_bytearray())
-
-
-def _first_difference(longer: list[int], shorter: list[int]) -> int:
-    for i, (a, b) in enumerate(zip(longer, shorter, strict=False)):
-        if a != b:
-            return i
-    return len(shorter)

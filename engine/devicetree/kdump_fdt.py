@@ -20,6 +20,7 @@ from engine.devicetree.live_tree import (
     root_cells,
     set_props,
 )
+from engine.machine.cpu_templates import unit_name
 from engine.machine.topology import Machine
 
 FDT_MAGIC = 0xD00DFEED
@@ -181,7 +182,7 @@ class KdumpFdtBuilder:
             # every name any core node can use, so the strings block never changes later
             names: dict[str, None] = {}
             for core in m.present_cores:
-                names.update((n, None) for n, _ in m.template.props_for(core, m.smt))
+                names.update((n, None) for n, _ in m.template.live_props(core, m.smt))
             names.update((n, None) for n, _ in m.template.props)
             for _, _, props in m.template.exact:
                 names.update((n, None) for n, _ in props)
@@ -204,7 +205,7 @@ class KdumpFdtBuilder:
             assert self._strings is not None
             m = self.machine
             name = m.template.node_name(core, m.smt)
-            cached = serialize_node(name, m.template.props_for(core, m.smt), self._strings)
+            cached = serialize_node(name, m.template.live_props(core, m.smt), self._strings)
             self._nodes[core] = cached
         return cached
 
@@ -245,7 +246,7 @@ def build_reference_dtb(builder: KdumpFdtBuilder) -> bytes:
 def _first_cpu_node(machine: Machine) -> tuple[str, list[tuple[str, bytes]]]:
     core = machine.present_cores[0]
     t = machine.template
-    return t.node_name(core, machine.smt), t.props_for(core, machine.smt)
+    return t.node_name(core, machine.smt), t.live_props(core, machine.smt)
 
 
 def cpu_node_size(machine: Machine) -> int:
@@ -254,15 +255,11 @@ def cpu_node_size(machine: Machine) -> int:
     Linux ``arch/powerpc/kexec/file_load_64.c: cpu_node_size()`` (6.6+):
     ``size += strlen(dn->name) + 5; for_each_property_of_node(dn, pp)
     { size += strlen(pp->name); size += pp->length; }``. ``dn->name`` is the node name
-    without its unit address, and the live node also carries the ``name`` property that
-    ``drivers/of/fdt.c: populate_properties()`` recreates for version 16+ blobs
-    ("recreate it here from the unit name if absent"), so that property counts too.
+    without its unit address, and the live node's properties include the ``name`` that
+    ``drivers/of/fdt.c: populate_properties()`` recreates (``CpuNodeTemplate.live_props``).
     """
     name, props = _first_cpu_node(machine)
-    base = name.split("@", 1)[0]
-    size = len(base) + 5
-    if not any(pname == "name" for pname, _ in props):
-        size += len("name") + len(base) + 1
+    size = len(unit_name(name)) + 5
     for pname, value in props:
         size += len(pname) + len(value)
     return size
@@ -270,12 +267,13 @@ def cpu_node_size(machine: Machine) -> int:
 
 def measured_cpu_node_bytes(machine: Machine) -> int:
     """DTB structure bytes of one core node: the last possible core's, whose unit address
-    is the longest (624 for the QEMU POWER9 node at SMT1)."""
+    is the longest (652 for the QEMU POWER9 node at SMT1: QEMU's 624 plus the 28 of the
+    live tree's ``name`` property)."""
     core = machine.cores_possible - 1
     t = machine.template
     name = t.node_name(core, machine.smt)
     total = 4 + len(_pad4(name.encode("ascii") + b"\0")) + 4
-    for _, value in t.props_for(core, machine.smt):
+    for _, value in t.live_props(core, machine.smt):
         total += 12 + len(_pad4(value))
     return total
 

@@ -133,9 +133,9 @@ def _keep_source_drc(cpus: fdt.Node, machine: Machine) -> bool:
 
 
 def cpu_nodes(machine: Machine) -> list[fdt.Node]:
-    """One node per present core, in live-tree order."""
+    """One node per present core, in live-tree order, with the live ``name`` property."""
     t, smt = machine.template, machine.smt
-    return [make_node(t.node_name(c, smt), t.props_for(c, smt)) for c in machine.present_cores]
+    return [make_node(t.node_name(c, smt), t.live_props(c, smt)) for c in machine.present_cores]
 
 
 def build_live_tree(machine: Machine) -> fdt.FDT:
@@ -188,3 +188,14 @@ def _fit_builtin(root: fdt.Node, machine: Machine) -> None:
         if node.exist_property("ibm,interrupt-server-ranges"):
             value = struct.pack(">II", 0, machine.threads_possible)
             set_props(node, [("ibm,interrupt-server-ranges", value)])
+
+
+def live_cpus_props(machine: Machine) -> list[tuple[str, bytes]]:
+    """The live ``/cpus`` node's properties, in order: what the RFC's ``update_cpus_node``
+    copies with ``add_node_props()``. The tree's, then the ``name`` ("cpus") that
+    ``drivers/of/fdt.c: populate_properties()`` recreates when the blob has none."""
+    cpus = build_live_tree(machine).root.get_subnode("cpus")
+    props = node_props(cpus)
+    if not any(name == "name" for name, _ in props):
+        props.append(("name", b"cpus\0"))
+    return props

@@ -124,9 +124,29 @@ class CpuNodeTemplate:
             out.append((name, value))
         return out
 
+    def live_props(self, core: int, smt: int) -> list[tuple[str, bytes]]:
+        """The properties of the kernel's live node for ``core``: the FDT's, then ``name``.
+
+        ``drivers/of/fdt.c: populate_properties()`` recreates ``name`` from the unit
+        name (the node name up to its last ``@``) when the blob has none, and appends
+        it after the blob's properties; ``update_cpus_node()`` copies every live
+        property, so the nodes it writes carry it (28 bytes of structure for
+        "PowerPC,POWER9").
+        """
+        props = self.props_for(core, smt)
+        if not any(name == "name" for name, _ in props):
+            props.append(("name", unit_name(self.node_name(core, smt)).encode("ascii") + b"\0"))
+        return props
+
     @property
     def prop_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.props)
+
+
+def unit_name(node_name: str) -> str:
+    """A node's name without its unit address, as ``populate_properties()`` cuts it."""
+    base, at, _ = node_name.rpartition("@")
+    return base if at else node_name
 
 
 # --------------------------------------------------------------------- reading

@@ -8,7 +8,6 @@ readiness together, so no caller can forget one of the three.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,8 +22,6 @@ from engine.machine.topology import Machine
 from engine.run.counters import RunCounters
 from engine.run.trace import RecordKind, Trace
 from engine.scenario.load import KdumpSpec
-
-_HOLE_TAKES_FORM = "form" in inspect.signature(FdtHole.update_cpus).parameters
 
 
 @dataclass(frozen=True)
@@ -263,20 +260,17 @@ class ImageChanges:
         self.refresh()
 
     def update_fdt_in_place(self, form: str = "2024") -> tuple[UpdateOutcome, int]:
-        """``update_cpus_node()`` on the FDT in the hole; returns the bytes libfdt moved.
+        """``update_cpus_node()`` (``form`` "2024" or the RFC's "2021") on the FDT in the
+        hole; returns the bytes libfdt moved.
 
         The kernel deletes every CPU node and re-adds each live one with all
         its properties; every libfdt delete, add_subnode and setprop memmoves
         what follows it in the blob. We count half the used blob per operation
         (the /cpus node sits in the middle of a pseries tree): a model, not a
-        measurement, since no source publishes the update's duration. ``form``:
-        "2021" (the RFC's: /cpus deleted and rebuilt) or "2024" (CPU children only).
+        measurement, since no source publishes the update's duration.
         """
-        before_nodes = len(self.hole.cpu_nodes())
-        if _HOLE_TAKES_FORM:
-            result = self.hole.update_cpus(self.machine, form=form)  # type: ignore[call-arg]
-        else:  # TEMPORARY until issue-10's FdtHole.update_cpus(form=) lands on main
-            result = self.hole.update_cpus(self.machine)
+        before_nodes = self.hole.cpu_node_count()
+        result = self.hole.update_cpus(self.machine, form=form)
         self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
         props = len(self.machine.template.prop_names)
         ops = before_nodes + len(self.machine.present_cores) * (1 + props)

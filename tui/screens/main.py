@@ -250,6 +250,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PromptScreen("Open scenario file:", str(self.runs.path or "")), answer)
 
     def open_scenario(self, path: str) -> None:
+        if Path(path).suffix.lower() in (".csv", ".parquet"):  # a sweep's rows (issue 13)
+            self.open_sweep(path)
+            return
         try:
             scenario = engine_link.load_scenario(path)
         except (engine_link.InputError, OSError) as err:
@@ -277,6 +280,14 @@ class MainScreen(Screen[None]):
     def action_scroll_forward(self) -> None:
         for pane in self.panes:
             pane.timeline.scroll_by_screens(0.5)
+
+    def open_sweep(self, path: str) -> None:
+        from tui.screens.sweep import SweepScreen
+
+        try:
+            self.app.push_screen(SweepScreen.from_file(path))
+        except (engine_link.InputError, OSError) as err:
+            self.notify(str(err), severity="error", timeout=8)
 
     def action_quit(self) -> None:
         self.app.exit()

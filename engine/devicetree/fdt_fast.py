@@ -1,0 +1,379 @@
+"""``update_cpus_node()`` without libfdt: the bytes the literal algorithm leaves, spliced.
+
+Both forms delete CPU nodes (``fdt_del_node`` only closes gaps) and then add nodes
+at one spot, each new node first among its siblings; so the result is the buffer
+with the deleted nodes cut out and, at that spot, the nodes written in reverse
+order, each node's bytes a function of the node and of the bytes that follow it
+(``fdt_splice.node_bytes``). An update therefore costs one join of cached node
+bytes and one copy of the buffer's tail, whatever changed: cores added and
+removed in any number and order. An error stops it as libfdt would
+(``fdt_splice.first_failing_step``): the nodes written so far, the one being
+written with the properties it got, nothing rolled back.
+
+``FastCpus.update`` returns None only when a property name is missing from the
+strings block (libfdt would grow it; never for the builder's blobs, which hold
+every name) or the tree has no ``/cpus`` under the 6.10 form: the caller then
+runs the literal algorithm.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import _libfdt
+
+from engine.devicetree.fdt_splice import (
+    END_NODE,
+    Props,
+    StepError,
+    Stop,
+    first_failing_step,
+    node_bytes,
+    node_head,
+    node_steps,
+    reach_of,
+)
+from engine.machine.cpu_templates import CpuNodeTemplate
+
+_U32 = struct.Struct(">I")
+_OFF_DT_STRUCT, _OFF_DT_STRINGS, _SIZE_DT_STRINGS, _SIZE_DT_STRUCT = 8, 12, 32, 36
+_SERVERS = "ibm,ppc-interrupt-server#s"
+
+
+@dataclass(slots=True)
+class _Child:
+    """One child of ``/cpus``, in buffer order."""
+
+    length: int
+    cpu: bool
+    name: str
+
+
+@dataclass
+class Layout:
+    """Where the nodes an update rewrites sit, as struct offsets.
+
+    ``anchor``: where new nodes go (6.10: the first child slot of ``/cpus``; 2021:
+    the first child slot of the root). ``children`` (6.10): the ``/cpus`` children
+    from ``anchor`` on. ``cpus`` (2021): (offset, length) of ``/cpus``, None if absent.
+    ``order``: the live order last written in full, so a repeat is known unchanged.
+    """
+
+    form: str
+    key: tuple[int, int]
+    anchor: int
+    children: list[_Child] = field(default_factory=list)
+    cpus: tuple[int, int] | None = None
+    order: tuple[int, ...] | None = None
+    threads: frozenset[int] = frozenset()
+    cpu_nodes: int = 0
+
+
+@dataclass(frozen=True)
+class FastResult:
+    changed: bool
+    error: StepError | None
+    threads: frozenset[int]  # interrupt servers of the CPU nodes now in the tree
+    cpu_nodes: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Core:
+    name: str
+    props: list[tuple[str, bytes]]
+    offs: list[int]
+    reach: int
+    threads: tuple[int, ...]
+
+
+class FastCpus:
+    """Layouts and node-byte caches for one hole's buffer."""
+
+    def __init__(self) -> None:
+        self.layout: Layout | None = None
+        self._cores: dict[int, _Core] = {}
+        self._nodes: dict[tuple[int, bytes], bytes] = {}
+        self._key: tuple[int, int] | None = None
+        self._template: CpuNodeTemplate | None = None  # keeps id(template) from being reused
+        self._strings = b""
+
+    def forget(self, strings: bytes | None = None) -> None:
+        """After a load or a literal write: the layout is unknown; caches die with the strings."""
+        self.layout = None
+        if strings is not None and strings != self._strings:
+            self._strings = strings
+            self._cores.clear()
+            self._nodes.clear()
+
+    # ---------------------------------------------------------------- nodes
+    def _core(self, template: CpuNodeTemplate, smt: int, core: int) -> _Core | None:
+        info = self._cores.get(core)
+        if info is None:
+            name = template.node_name(core, smt)
+            props = template.live_props(core, smt)
+            offs = self._offsets(props)
+            if offs is None:
+                return None
+            servers = dict(props).get(_SERVERS, b"")
+            threads = struct.unpack(f">{len(servers) // 4}I", servers)
+            info = self._cores[core] = _Core(name, props, offs, reach_of(props), threads)
+        return info
+
+    def _offsets(self, props: Props) -> list[int] | None:
+        offs = []
+        for name, _ in props:
+            off = self._strings.find(name.encode("ascii") + b"\0")
+            if off < 0:
+                return None  # libfdt would add the name to the strings block
+            offs.append(off)
+        return offs
+
+    def _node(self, core: int, info: _Core, after: bytes) -> bytes:
+        ctx = after[: info.reach]
+        node = self._nodes.get((core, ctx))
+        if node is None:
+            node = node_bytes(info.name, info.props, info.offs, ctx)
+            self._nodes[(core, ctx)] = node
+        return node
+
+    def _add(
+        self,
+        infos: Sequence[tuple[int, _Core]],
+        after: bytes,
+        used: int,
+        size: int,
+        taken: frozenset[str] = frozenset(),
+    ) -> tuple[list[bytes], Stop | None, set[int], bool]:
+        """Write ``infos`` in order at one spot: (node bytes in write order, the stop,
+        threads covered, whether the last node written is a partial non-CPU node)."""
+        written: list[bytes] = []
+        threads: set[int] = set()
+        for core, info in infos:
+            if info.name in taken:
+                return written, Stop(-1, StepError.EXISTS), threads, False
+            node = self._node(core, info, after)
+            if used + len(node) > size:
+                stop = first_failing_step(node_steps(info.name, info.props), used, size)
+                assert stop is not None
+                if stop.props < 0:
+                    return written, stop, threads, False
+                props = info.props[: stop.props]
+                written.append(
+                    node_bytes(info.name, props, info.offs[: stop.props], after[: info.reach])
+                )
+                partial = dict(props)
+                is_cpu = partial.get("device_type", b"").split(b"\0", 1)[0] == b"cpu"
+                if is_cpu and _SERVERS in partial:
+                    threads.update(info.threads)
+                return written, stop, threads, not is_cpu
+            written.append(node)
+            threads.update(info.threads)
+            used += len(node)
+            after = node if len(node) >= 64 else node + after
+        return written, None, threads, False
+
+    # --------------------------------------------------------------- update
+    def update(
+        self,
+        buf: bytearray,
+        *,
+        form: str,
+        template: CpuNodeTemplate,
+        smt: int,
+        live_order: tuple[int, ...],
+        cpus_props: Props,
+    ) -> FastResult | None:
+        key = (id(template), smt)
+        if key != self._key:
+            self._key, self._template = key, template
+            self._cores.clear()
+            self._nodes.clear()
+        layout = self.layout
+        if layout is None or layout.form != form or layout.key != key:
+            layout = self.layout = scan(buf, form, key)
+            if layout is None:
+                return None
+        if layout.order == live_order:
+            return FastResult(False, None, layout.threads, layout.cpu_nodes)
+        infos = []
+        for core in live_order:
+            info = self._core(template, smt, core)
+            if info is None:
+                return None
+            infos.append((core, info))
+        if form == "2024":
+            return self._update_2024(buf, layout, infos, live_order)
+        return self._update_2021(buf, layout, infos, live_order, cpus_props)
+
+    def _update_2024(
+        self, buf: bytearray, layout: Layout, infos: list[tuple[int, _Core]], order: tuple[int, ...]
+    ) -> FastResult:
+        base, used, size = _header(buf, _OFF_DT_STRUCT), _used(buf), len(buf)
+        pos = base + layout.anchor
+        pieces, kept, at, cpu_bytes = [], [], pos, 0
+        for child in layout.children:
+            if child.cpu:
+                cpu_bytes += child.length
+            else:
+                pieces.append(buf[at : at + child.length])
+                kept.append(child)
+            at += child.length
+        rest = b"".join(pieces) + buf[at:used]
+        taken = frozenset(c.name for c in kept)
+        written, stop, threads, leftover = self._add(infos, rest, used - cpu_bytes, size, taken)
+        run = b"".join(reversed(written))
+        children = [_Child(len(n), True, "") for n in written[::-1]]
+        if leftover:  # a partial node without device_type: the next update keeps it
+            children[0] = _Child(children[0].length, False, infos[len(written) - 1][1].name)
+        layout.children = _merged(children) + kept
+        layout.order = order if stop is None else None
+        changed = _write(buf, pos, used, run + rest)
+        return _result(layout, changed, stop, threads, sum(1 for c in children if c.cpu))
+
+    def _update_2021(
+        self,
+        buf: bytearray,
+        layout: Layout,
+        infos: list[tuple[int, _Core]],
+        order: tuple[int, ...],
+        cpus_props: Props,
+    ) -> FastResult | None:
+        base, used, size = _header(buf, _OFF_DT_STRUCT), _used(buf), len(buf)
+        pos = base + layout.anchor
+        if layout.cpus is None:
+            rest, free_used = bytes(buf[pos:used]), used
+        else:
+            start, length = base + layout.cpus[0], layout.cpus[1]
+            rest = bytes(buf[pos:start]) + buf[start + length : used]
+            free_used = used - length
+        offs = self._offsets(cpus_props)
+        if offs is None:
+            return None
+        layout.order = None
+        empty = node_head("cpus") + END_NODE
+        if free_used + len(empty) > size:  # fdt_add_subnode(/, "cpus") fails: no /cpus at all
+            layout.cpus = None
+            changed = _write(buf, pos, used, rest)
+            return _result(layout, changed, Stop(-1, StepError.NOSPACE), set(), 0)
+        cpus = node_bytes("cpus", cpus_props, offs, rest[: reach_of(cpus_props)])
+        if free_used + len(cpus) > size:
+            stop = first_failing_step(node_steps("cpus", cpus_props), free_used, size)
+            assert stop is not None and stop.props >= 0
+            k = stop.props
+            cpus = node_bytes("cpus", cpus_props[:k], offs[:k], rest[: reach_of(cpus_props)])
+            layout.cpus = (layout.anchor, len(cpus))
+            changed = _write(buf, pos, used, cpus + rest)
+            return _result(layout, changed, stop, set(), 0)
+        after = END_NODE + rest[:64]
+        written, stop2, threads, leftover = self._add(infos, after, free_used + len(cpus), size)
+        node = cpus[:-4] + b"".join(reversed(written)) + END_NODE
+        layout.cpus = (layout.anchor, len(node))
+        layout.order = order if stop2 is None else None
+        changed = _write(buf, pos, used, node + rest)
+        return _result(layout, changed, stop2, threads, len(written) - leftover)
+
+
+def _result(
+    layout: Layout, changed: bool, stop: Stop | None, threads: set[int], nodes: int
+) -> FastResult:
+    layout.threads, layout.cpu_nodes = frozenset(threads), nodes
+    return FastResult(changed, stop.error if stop else None, layout.threads, nodes)
+
+
+# ------------------------------------------------------------------ buffer
+def _header(buf: bytearray, field: int) -> int:
+    return _U32.unpack_from(buf, field)[0]
+
+
+def _used(buf: bytearray) -> int:
+    return _header(buf, _OFF_DT_STRINGS) + _header(buf, _SIZE_DT_STRINGS)
+
+
+def _write(buf: bytearray, pos: int, used: int, data: bytes) -> bool:
+    """Put ``data`` at ``pos`` as the new end of the used area; the header follows.
+    Bytes past the new end keep what was there (memmove tails are never read)."""
+    if pos + len(data) == used and buf[pos:used] == data:
+        return False
+    buf[pos : pos + len(data)] = data
+    delta = pos + len(data) - used
+    for f in (_OFF_DT_STRINGS, _SIZE_DT_STRUCT):
+        _U32.pack_into(buf, f, _header(buf, f) + delta)
+    return True
+
+
+def _merged(children: list[_Child]) -> list[_Child]:
+    """Adjacent CPU children as one (an update only ever deletes them all)."""
+    out: list[_Child] = []
+    for child in children:
+        if child.cpu and out and out[-1].cpu:
+            out[-1] = _Child(out[-1].length + child.length, True, "")
+        else:
+            out.append(child)
+    return out
+
+
+def props_end(buf: bytearray, node: int) -> int:
+    """Struct offset just past ``node``'s name and properties: where libfdt adds a child."""
+    base = _header(buf, _OFF_DT_STRUCT)
+    pos = base + node + 4
+    pos = (buf.index(0, pos) + 4) & ~3
+    while True:
+        (token,) = _U32.unpack_from(buf, pos)
+        if token == 3:  # FDT_PROP: len, nameoff, value
+            (length,) = _U32.unpack_from(buf, pos + 4)
+            pos = (pos + 12 + length + 3) & ~3
+        elif token == 4:  # FDT_NOP
+            pos += 4
+        else:
+            return pos - base
+
+
+def _is_cpu(buf: bytearray, node: int) -> bool:
+    value = _libfdt.fdt_getprop(buf, node, "device_type")[0]  # [data or None, len]
+    return value is not None and bytes(value).split(b"\0", 1)[0] == b"cpu"
+
+
+def scan(buf: bytearray, form: str, key: tuple[int, int]) -> Layout | None:
+    """Read the layout from the bytes (after a load, a literal write or another form)."""
+    cpus = _libfdt.fdt_path_offset(buf, "/cpus")
+    if form == "2021":
+        anchor = props_end(buf, 0)
+        if cpus < 0:
+            return Layout(form, key, anchor)
+        return Layout(form, key, anchor, cpus=(cpus, _node_end(buf, cpus) - cpus))
+    if cpus < 0:
+        return None
+    layout = Layout(form, key, props_end(buf, cpus))
+    child = _libfdt.fdt_first_subnode(buf, cpus)
+    children = []
+    while child >= 0:
+        after = _libfdt.fdt_next_subnode(buf, child)
+        end = after if after >= 0 else _node_end(buf, child)
+        name = _libfdt.fdt_get_name(buf, child)[0]  # [name, len]
+        children.append(_Child(end - child, _is_cpu(buf, child), name))
+        child = after
+    layout.children = _merged(children)
+    return layout
+
+
+def _node_end(buf: bytearray, node: int) -> int:
+    """Struct offset just past ``node``'s FDT_END_NODE."""
+    base = _header(buf, _OFF_DT_STRUCT)
+    pos, depth = base + node, 0
+    while True:
+        (token,) = _U32.unpack_from(buf, pos)
+        pos += 4
+        if token == 1:
+            depth += 1
+            pos = (buf.index(0, pos) + 4) & ~3
+        elif token == 2:
+            depth -= 1
+            if depth == 0:
+                return pos - base
+        elif token == 3:
+            (length,) = _U32.unpack_from(buf, pos)
+            pos = (pos + 8 + length + 3) & ~3
+        elif token != 4:
+            raise ValueError(f"bad FDT token {token} at struct offset {pos - 4 - base}")
