@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.rng import RandomStreams  # noqa: E402
 from engine.run.outcomes import monte_carlo  # noqa: E402
 from engine.run.session import Session  # noqa: E402
-from engine.scenario.load import STRATEGIES, parse_scenario  # noqa: E402
+from engine.scenario.load import parse_scenario  # noqa: E402
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 
 W1 = """
 [scenario]

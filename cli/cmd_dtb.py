@@ -8,7 +8,8 @@ import sys
 from cli.to_stdout import STDOUT, check_output, write_output
 from engine.errors import InputError
 from engine.run.session import Session
-from engine.scenario.load import STRATEGIES, load_scenario
+from engine.scenario.load import load_scenario
+from engine.strategies import STRATEGY_NAMES
 
 NAME = "dtb"
 HELP = "write the kdump FDT as it stands in its segment or hole at a simulated instant"
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument(
         "--strategy",
-        choices=STRATEGIES,
+        choices=STRATEGY_NAMES,
         metavar="NAME",
         help="strategy (default: the first of the scenario's [compare] list)",
     )

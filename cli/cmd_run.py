@@ -12,7 +12,8 @@ from engine.run.metrics import Metrics
 from engine.run.outcomes import Outcome
 from engine.run.run_meta import RunMeta, run_meta
 from engine.run.session import Session
-from engine.scenario.load import STRATEGIES, Scenario, load_scenario
+from engine.scenario.load import Scenario, load_scenario
+from engine.strategies import STRATEGY_NAMES
 from engine.units import format_size
 
 NAME = "run"
@@ -26,10 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--strategy",
         action="append",
-        choices=STRATEGIES,
+        choices=STRATEGY_NAMES,
         metavar="NAME",
         help="strategy to run (repeatable; default: the scenario's [compare] list). "
-        f"One of: {', '.join(STRATEGIES)}",
+        f"One of: {', '.join(STRATEGY_NAMES)}",
     )
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument(

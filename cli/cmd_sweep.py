@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.output_file import check_output_path, write_new_file
-from engine.scenario.model import STRATEGIES
+from engine.strategies import STRATEGY_NAMES
 
 NAME = "sweep"
 HELP = "run a scenario over a grid of values x strategies x seeds (on Dask) and aggregate"
@@ -62,10 +62,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--strategy",
         action="append",
-        choices=STRATEGIES,
+        choices=STRATEGY_NAMES,
         metavar="NAME",
         help="strategy (repeatable; default the scenario's [compare] list): "
-        + ", ".join(STRATEGIES),
+        + ", ".join(STRATEGY_NAMES),
     )
     p.add_argument(
         "--seeds",

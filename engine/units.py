@@ -88,7 +88,12 @@ def parse_duration(value: object) -> float:
 
 
 def format_size(n_bytes: int) -> str:
-    """``1048576`` -> ``"1 MiB"``; exact binary units where they divide, else one decimal."""
+    """``1048576`` -> ``"1 MiB"``; exact binary units where they divide, else one decimal.
+
+    The one size formatter: the CLI's tables, error messages and the TUI's panels.
+    """
+    if n_bytes < 0:
+        return "-" + format_size(-n_bytes)
     for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if n_bytes >= factor:
             if n_bytes % factor == 0:

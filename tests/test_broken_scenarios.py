@@ -146,13 +146,6 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_validate_is_registered_in_cli_main():
-    from cli import main
-
-    if "cli.cmd_validate" not in main.COMMANDS:
-        pytest.skip("cli.main.COMMANDS does not list cli.cmd_validate yet")
-
-
 @pytest.mark.parametrize(
     "stem",
     ["syntax_error", "unknown_key_storm", "cpu_add_running_count", "not_utf8", "machine_missing"],

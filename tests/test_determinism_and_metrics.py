@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine.scenario.load import STRATEGIES
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 from tests.strategy_scenarios import scenario, session
 
 STORM = (

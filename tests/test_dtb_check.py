@@ -246,3 +246,16 @@ def test_read_dtb_file_errors(tmp_path: Path) -> None:
     except InputError as err:
         message = str(err)
     assert message == f"{tmp_path / 'missing.dtb'}: no such file"
+
+
+def test_the_gate_also_asks_libfdt_which_rejects_a_nop_after_the_root():
+    # the specification allows a NOP between the root's END_NODE and FDT_END and check_dtb
+    # passes it; libfdt's fdt_check_full says BADSTRUCTURE, and every later read is libfdt's,
+    # so admit_dtb (the one gate) refuses it on one line
+    from engine.devicetree.dtb_check import admit_dtb
+
+    structure = node("") + END_NODE + u32(FDT_NOP) + END
+    blob = make_fdt(structure)
+    check_dtb(blob, "t.dtb")
+    with pytest.raises(InputError, match=r"^t\.dtb: header: malformed device tree: "):
+        admit_dtb(blob, "t.dtb")

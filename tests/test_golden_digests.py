@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.scenario.load import STRATEGIES
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 from tests.golden import compute_digest, shipped_scenarios, stored
 
 GOLDEN = stored()

@@ -10,13 +10,13 @@ import pytest
 from engine.errors import InputError
 from engine.scenario.load import (
     DEFAULT_BOOTARGS,
-    STRATEGIES,
     Probe,
     check_scenario_file,
     load_scenario,
     parse_scenario,
     with_overrides,
 )
+from engine.strategies import STRATEGY_NAMES
 from engine.units import Duration
 
 GIB = 1 << 30
@@ -151,7 +151,7 @@ def test_defaults_of_a_minimal_file(tmp_path):
     assert k.kernel_update.fixed_s == 20e-6 and k.kernel_update.bandwidth_bytes_per_s == 3 * GIB
     assert k.copy_bandwidth_bytes_per_s == GIB and k.udev_latency_s == 0.005
     assert s.storms == () and s.churn == () and s.crash.probes == ()
-    assert s.crash.monte_carlo == 10000 and s.strategies == STRATEGIES
+    assert s.crash.monte_carlo == 10000 and s.strategies == STRATEGY_NAMES
 
 
 def test_every_optional_key_and_its_units():

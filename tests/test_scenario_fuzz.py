@@ -12,8 +12,9 @@ from engine.errors import InputError
 from engine.run.session import Session
 from engine.scenario.events import CHURN_KEYS, STORM_KEYS
 from engine.scenario.kdump import KDUMP_KEYS
-from engine.scenario.load import STRATEGIES, parse_scenario
+from engine.scenario.load import parse_scenario
 from engine.scenario.machine import MACHINE_KEYS
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 
 SUBTABLES = ("from_dtb", "reload", "throttler", "kernel_update")  # need a table or a file
 TABLES = {

@@ -10,7 +10,8 @@ import pytest
 from cli import cmd_validate
 from engine.rng import RandomStreams
 from engine.run.storm import expand_storm, uevent_count
-from engine.scenario.load import STRATEGIES, check_scenario_file, load_scenario
+from engine.scenario.load import check_scenario_file, load_scenario
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 NAMES = ["default", "memory_resize_3840", "mixed_churn", "hole_too_small", "large_lpar"]

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from engine.errors import InputError
 from engine.run.session import Session
-from engine.scenario.load import STRATEGIES, parse_scenario
+from engine.scenario.load import parse_scenario
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 from tests.fdt_compare import cpu_nodes as cpu_nodes_of
 from tests.strategy_scenarios import scenario
 

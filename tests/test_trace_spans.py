@@ -9,7 +9,7 @@ import pytest
 
 from engine.run.outcomes import Cause, Result
 from engine.run.trace import SPAN_ENDS, SPAN_STARTS, RecordKind, Trace
-from engine.scenario.load import STRATEGIES
+from engine.strategies import STRATEGY_NAMES as STRATEGIES
 from tests.strategy_scenarios import scenario, session
 
 STORM = (

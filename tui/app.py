@@ -34,12 +34,17 @@ class KdumpStormApp(App[None]):
         super().__init__()
         self.runs = runs
         self.playback = playback or Playback()
-        self._screen_args = dict(
-            compare_with=compare_with, start_at_s=start_at_s, export_dir=export_dir, live=live
+        self._make_screen = lambda: MainScreen(
+            runs,
+            self.playback,
+            compare_with=compare_with,
+            start_at_s=start_at_s,
+            export_dir=export_dir,
+            live=live,
         )
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.runs, self.playback, **self._screen_args)
+        return self._make_screen()
 
     @property
     def storm(self) -> MainScreen:

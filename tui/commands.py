@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
@@ -136,7 +136,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     """The app's ``BINDINGS``, one per command."""
     return [
         Binding(c.key, c.action, c.footer, show=c.show, key_display=c.key_display) for c in COMMANDS

@@ -25,6 +25,7 @@ from engine.sweep.chart import Chart, chart
 from engine.sweep.grid import Point
 from engine.sweep.plan import scenario_at
 from engine.sweep.table import SweepResults, read_results
+from engine.units import format_size
 from scenarios import DEFAULT
 
 DEFAULT_SCENARIO = DEFAULT
@@ -52,6 +53,7 @@ __all__ = [
     "load_scenario",
     "new_session",
     "scenario_label",
+    "format_size",
     "strategy_names",
     "read_sweep",
     "sweep_aggregates",

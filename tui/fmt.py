@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+from tui.engine_link import format_size
 
 
 def size(n_bytes: int) -> str:
-    """``1536`` -> ``"1.5 KiB"``; exact powers print without decimals."""
-    value = float(n_bytes)
-    for unit in _UNITS:
-        if abs(value) < 1024 or unit == _UNITS[-1]:
-            if unit == "B":
-                return f"{int(value)} B"
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
+    """``1536`` -> ``"1.5 KiB"``: the engine's one formatter (``engine.units.format_size``)."""
+    return format_size(n_bytes)
 
 
 def addr(address: int) -> str:

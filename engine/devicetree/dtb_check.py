@@ -12,6 +12,8 @@ import os
 import struct
 from itertools import pairwise
 
+import libfdt
+
 from engine.errors import InputError
 from engine.user_files import read_user_file
 
@@ -152,6 +154,19 @@ def check_dtb(blob: bytes, source: str) -> None:
         ("strings block", off_strings, off_strings + size_strings),
     ]
     _check_overlap(source, blocks)
+
+
+def admit_dtb(blob: bytes, source: str) -> None:
+    """The one gate a DTB passes before anything reads it: ``check_dtb``, then libfdt.
+
+    libfdt's ``fdt_check_full()`` is stricter than the specification in places
+    (a NOP between the root's end and ``FDT_END``), and every later read goes through libfdt, so
+    a tree it rejects is rejected here, once, with the file named.
+    """
+    check_dtb(blob, source)
+    err = libfdt.fdt_check_full(bytearray(blob), len(blob))
+    if err:
+        raise InputError(source, f"malformed device tree: {libfdt.strerror(-err)}", where="header")
 
 
 def _check_block(

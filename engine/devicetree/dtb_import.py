@@ -15,14 +15,13 @@ from pathlib import Path
 
 import libfdt
 
+from engine.devicetree.dtb_check import admit_dtb
 from engine.errors import InputError
 from engine.machine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, is_cpu_node, props_at
 from engine.machine.topology import MIB, Machine
 
 DEFAULT_MEMORY_BLOCK_BYTES = 256 * MIB
 _CPU_NAME = re.compile(r"^PowerPC,(POWER[0-9A-Za-z+]+)(?:@([0-9a-fA-F]+))?$")
-_HEADER = struct.Struct(">10I")
-_MAX_DTB_BYTES = 64 << 20
 
 
 def machine_from_dtb(
@@ -45,13 +44,7 @@ def machine_from_dtb(
             blob = Path(path_or_bytes).read_bytes()
         except OSError as exc:
             raise InputError(source, f"cannot read the file: {exc.strerror or exc}") from None
-    try:
-        from engine.devicetree.dtb_check import check_dtb
-    except ImportError:  # the strict checker is optional; our own check below always runs
-        pass
-    else:
-        check_dtb(blob, source)
-    _check_header(blob, source)
+    admit_dtb(blob, source)  # the one gate: structure, then libfdt's fdt_check_full
     reader = _Reader(blob, source)
     try:
         machine = reader.machine(memory_possible_bytes)
@@ -73,26 +66,6 @@ def _try_build(machine: Machine) -> None:
     KdumpFdtBuilder(
         machine, bootargs="", elfcorehdr_addr=0, elfcorehdr_size=0, crash_base=0, crash_size=0
     ).build()
-
-
-def _check_header(blob: bytes, source: str) -> None:
-    """A minimal structural check with libfdt's own ``fdt_check_full``."""
-    if len(blob) < 40:
-        raise InputError(source, f"too short for a device tree ({len(blob)} bytes)", where="header")
-    if len(blob) > _MAX_DTB_BYTES:
-        raise InputError(source, f"too large for a device tree ({len(blob)} bytes)")
-    magic, total, *_ = _HEADER.unpack_from(blob)
-    if magic != 0xD00DFEED:
-        raise InputError(source, f"bad magic {magic:#010x} (not a DTB)", where="offset 0x0")
-    if total > len(blob):
-        raise InputError(
-            source,
-            f"header totalsize {total} exceeds the file ({len(blob)} bytes)",
-            where="offset 0x4",
-        )
-    err = libfdt.fdt_check_full(bytearray(blob), len(blob))
-    if err:
-        raise InputError(source, f"malformed device tree: {libfdt.strerror(-err)}", where="header")
 
 
 class _Reader:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.run.trace import RecordKind
-from engine.strategies.base import Process
+from engine.process import Process
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation

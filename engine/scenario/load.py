@@ -36,7 +36,7 @@ Keys and defaults (sizes take "512MiB", durations "250ms", see ``engine.units``)
             second), cpu_fraction (0.5), add_fraction (0.5).
 [crash]     probes ([]; each { at = "7s", cpu = 3 | "newest" | "random" }, cpu
             defaults to "random"), monte_carlo (10000).
-[compare]   strategies (all of ``STRATEGIES``).
+[compare]   strategies (all of ``engine.strategies.STRATEGY_NAMES``).
 
 At least one core and one memory block always stay present.
 """
@@ -64,7 +64,6 @@ from engine.scenario.model import (
     PROBE_CPUS,
     SECTION_BYTES,
     SMT_WIDTHS,
-    STRATEGIES,
     SYSCALLS,
     ChurnSpec,
     CrashSpec,
@@ -78,6 +77,7 @@ from engine.scenario.model import (
     ThrottlerSpec,
 )
 from engine.scenario.reader import Reader, to_int, to_positive_duration, to_str
+from engine.strategies import STRATEGY_NAMES
 from engine.user_files import read_user_file
 
 __all__ = [
@@ -92,7 +92,6 @@ __all__ = [
     "PROBE_CPUS",
     "SECTION_BYTES",
     "SMT_WIDTHS",
-    "STRATEGIES",
     "SYSCALLS",
     "ChurnSpec",
     "CrashSpec",
@@ -185,7 +184,7 @@ def _parse(
     churn = read_churn(r, data, duration)
     crash = read_crash(r, data, machine, duration)
     cmp = r.table(data.get("compare"), "compare", ("strategies",))
-    strategies = r.get(cmp, "compare", "strategies", _strategies, STRATEGIES)
+    strategies = r.get(cmp, "compare", "strategies", _strategies, STRATEGY_NAMES)
     if r.errors:
         return None, sorted(r.errors, key=lambda e: (e.line is None, e.line or 0))
     return Scenario(
@@ -207,8 +206,8 @@ def _strategies(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValueError(f"expected a non-empty list of strategy names, got {value!r}")
     for item in value:
-        if item not in STRATEGIES:
-            raise ValueError(f"unknown strategy {item!r}; valid: {', '.join(STRATEGIES)}")
+        if item not in STRATEGY_NAMES:
+            raise ValueError(f"unknown strategy {item!r}; valid: {', '.join(STRATEGY_NAMES)}")
     if len(set(value)) != len(value):
         raise ValueError("a strategy is listed twice")
     return tuple(value)

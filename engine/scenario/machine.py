@@ -124,10 +124,10 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
 
 def _read_dtb(path: Path) -> dict[str, Any]:
     """Model, SMT width, cores and memory of a pseries DTB (a loose read via libfdt)."""
-    from engine.devicetree.dtb_check import check_dtb, read_dtb_file
+    from engine.devicetree.dtb_check import admit_dtb, read_dtb_file
 
     blob = read_dtb_file(path)
-    check_dtb(blob, str(path))
+    admit_dtb(blob, str(path))
     import libfdt
 
     quiet_nf = (libfdt.NOTFOUND,)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from engine.process import Process
 from engine.userspace.uevent import Uevent
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
 
-Process = Generator[Any, Any, None]
+__all__ = ["Process", "Strategy"]
 
 
 class Strategy:

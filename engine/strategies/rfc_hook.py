@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.devicetree.update_progress import readd_times
-from engine.strategies.base import Process
+from engine.process import Process
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
-from engine.strategies.base import Process
+from engine.process import Process
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation

@@ -35,7 +35,7 @@ def compute_digest(path: Path, strategy: str) -> str:
 
 
 def compute_all() -> dict[str, dict[str, str]]:
-    from engine.scenario.load import STRATEGIES
+    from engine.strategies import STRATEGY_NAMES as STRATEGIES
 
     return {
         p.stem: {name: compute_digest(p, name) for name in STRATEGIES} for p in shipped_scenarios()

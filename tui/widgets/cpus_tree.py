@@ -53,7 +53,7 @@ class CpusTree(ScrollView, can_focus=True):
         Binding("end", "cursor_to(-1)", "Cursor to the last line", show=False),
         Binding(
             "enter,space",
-            "toggle",
+            "toggle_core",
             "Expand or collapse the core (on /cpus: every core)",
             show=False,
             key_display="enter / space",
@@ -325,7 +325,7 @@ class CpusTree(ScrollView, can_focus=True):
     def action_cursor_to(self, row: int) -> None:
         self.move_cursor(row)
 
-    def action_toggle(self) -> None:
+    def action_toggle_core(self) -> None:
         first, sub = self.cursor_key
         if first == HEADER:
             if len(self._expanded) < len(self._order):
@@ -372,7 +372,7 @@ class CpusTree(ScrollView, can_focus=True):
         self.move_cursor(row)
         first, sub = self._lines[row]
         if first != HEADER and sub == 0 and (was == row or offset.x in MARKER_COLUMNS):
-            self.action_toggle()
+            self.action_toggle_core()
 
     # ---- rendering -----------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:

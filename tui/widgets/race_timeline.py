@@ -189,9 +189,10 @@ class RaceTimeline(ScrollView, can_focus=True):
 
     def zoom_by(self, steps: int) -> None:
         """Zoom in (steps < 0) or out (steps > 0) around the cursor, which ends up centred."""
-        if self.spc is None:
+        spc = self.spc
+        if spc is None:
             return
-        index = min(range(len(ZOOMS_S)), key=lambda i: abs(ZOOMS_S[i] - self.spc))
+        index = min(range(len(ZOOMS_S)), key=lambda i: abs(ZOOMS_S[i] - spc))
         index = min(max(index + steps, 0), len(ZOOMS_S) - 1)
         self.spc = ZOOMS_S[index]
         self.user_zoomed = True

@@ -111,7 +111,10 @@ class StatsPanel(Vertical):
         static = self.query_one("#metrics", Static)
         visual = visualize(static, metric_text(metrics))
         width = static.content_region.width
-        lines = (width, visual.get_height(static.styles, width)) if width > 0 else None
+        # Textual 8.2 annotates get_height's rules as RulesMap but documents passing
+        # a widget's styles, as its own widgets do
+        height = visual.get_height(static.styles, width) if width > 0 else 0  # type: ignore[arg-type]
+        lines = (width, height) if width > 0 else None
         static.update(visual, layout=lines is None or lines != self._metrics_lines)
         self._metrics_lines = lines
 
