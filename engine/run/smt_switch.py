@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.run.trace import RecordKind
 from engine.process import Process
+from engine.run.trace import RecordKind
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
