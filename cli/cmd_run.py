@@ -10,6 +10,7 @@ from cli.to_stdout import check_output, write_output
 from engine.run.exports import metrics_csv, series_csv, trace_jsonl
 from engine.run.metrics import Metrics
 from engine.run.outcomes import Outcome
+from engine.run.perfetto import perfetto_json
 from engine.run.run_meta import RunMeta, run_meta
 from engine.run.session import Session
 from engine.scenario.load import Scenario, load_scenario
@@ -34,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument(
+        "--capture",
+        metavar="FILE",
+        help="replay this `udevadm monitor` or `journalctl -o json` capture from t = 0 "
+        "instead of the scenario's [[storm]] tables",
+    )
+    p.add_argument(
         "--format",
         choices=("table", "json", "csv"),
         default="table",
@@ -44,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE.jsonl",
         help="write every trace record as JSON Lines (a metadata line, then a 'strategy' key "
         "per record); '-' for stdout",
+    )
+    p.add_argument(
+        "--perfetto",
+        metavar="FILE.json",
+        help="write the run as a Perfetto trace (Trace Event JSON: open it in ui.perfetto.dev)",
     )
     p.add_argument(
         "--series",
@@ -134,11 +146,11 @@ def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
     return "\n".join(lines)
 
 
-OUTPUTS = (("trace", "--trace"), ("series", "--series"))
+OUTPUTS = (("trace", "--trace"), ("perfetto", "--perfetto"), ("series", "--series"))
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, capture=args.capture)
     strategies = args.strategy or list(scenario.strategies)
     # every output file is checked before the run: a typo costs nothing and prints nothing
     for attr, option in OUTPUTS:
@@ -155,6 +167,9 @@ def run(args: argparse.Namespace) -> int:
     views = list(sessions.values())
     if args.trace is not None:
         write_output(args.trace, trace_jsonl(meta, views), force=args.force, option="--trace")
+    if args.perfetto is not None:
+        data = perfetto_json(meta, views)
+        write_output(args.perfetto, data, force=args.force, option="--perfetto")
     if args.series is not None:
         data = series_csv(meta, views).encode()
         write_output(args.series, data, force=args.force, option="--series")

@@ -22,8 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def summary(scenario: Scenario) -> str:
     """``2 storm phases, 320 uevents expected, strategies a, b`` for a valid scenario."""
     actions = expand_storm(scenario, RandomStreams(scenario.seed))
-    n = len(scenario.storms)
+    n = len(scenario.storms) + len(scenario.captures)
     parts = [f"{n} storm phase{'' if n == 1 else 's'}"]
+    for storm in scenario.captures:
+        ignored = sum(n for _, n in storm.ignored)
+        parts.append(
+            f"a {storm.form} capture ({storm.source}: {len(storm.steps)} steps"
+            + (f", {ignored} other events ignored)" if ignored else ")")
+        )
     if scenario.churn:
         c = len(scenario.churn)
         parts.append(f"{c} churn phase{'' if c == 1 else 's'}")

@@ -18,6 +18,8 @@ from pathlib import Path
 import libfdt
 import pytest
 
+from cli.main import build_parser
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SCRIPT = shutil.which("kdump-storm", path=str(Path(sys.executable).parent)) or "kdump-storm"
@@ -99,9 +101,10 @@ def test_a_misspelled_command_gets_did_you_mean(small: Path) -> None:
 def test_a_word_near_no_command_lists_the_commands() -> None:
     out = kdump_storm("frobnicate")
     assert out.returncode == 2
-    assert out.stderr.decode() == (
-        "kdump-storm: unknown command 'frobnicate'; "
-        "commands: dtb, inspect, run, sweep, tui, validate\n"
+    commands = ", ".join(sorted(build_parser().get_default("_commands")))
+    assert "dtb, inspect" in commands and "validate" in commands
+    assert (
+        out.stderr.decode() == f"kdump-storm: unknown command 'frobnicate'; commands: {commands}\n"
     )
 
 

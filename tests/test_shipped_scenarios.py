@@ -14,7 +14,14 @@ from engine.scenario.load import check_scenario_file, load_scenario
 from engine.strategies import STRATEGY_NAMES as STRATEGIES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-NAMES = ["default", "memory_resize_3840", "mixed_churn", "hole_too_small", "large_lpar"]
+NAMES = [
+    "default",
+    "memory_resize_3840",
+    "mixed_churn",
+    "hole_too_small",
+    "large_lpar",
+    "capture_resize",
+]
 GIB = 1 << 30
 MIB = 1 << 20
 

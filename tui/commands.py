@@ -129,6 +129,15 @@ COMMANDS: tuple[Command, ...] = (
         "Write the trace so far as JSON Lines (never overwrites).",
     ),
     Command(
+        "export_perfetto",
+        "E",
+        "E",
+        "Perfetto",
+        "Export for Perfetto (.json)",
+        "Write the run so far as a Perfetto trace (ui.perfetto.dev opens it; never overwrites).",
+        show=False,  # the footer is full; the help screen and the palette list it
+    ),
+    Command(
         "open_scenario", "o", "o", "Open", "Open scenario", "Open another scenario file (.toml)."
     ),
     Command("help", "question_mark,f1", "?", "Help", "Help", "Show every command and its key."),

@@ -63,6 +63,7 @@ class ImageChanges:
     elfcorehdr: Elfcorehdr
     counters: RunCounters
     peak_used_bytes: int
+    hole_fill: list[tuple[float, int]]  # (t_s, bytes used in the FDT hole) after each write
     elfcorehdr_hotplug: bool
 
     def refresh(self) -> None:
@@ -153,11 +154,19 @@ class ImageChanges:
             + len(self.builder.build())
         )
 
+    def _note_hole_fill(self) -> None:
+        """After every write of the hole: its peak (a metric) and its fill over time."""
+        used = self.hole.used_bytes
+        self.peak_used_bytes = max(self.peak_used_bytes, used)
+        if self.hole_fill and self.hole_fill[-1][1] == used:
+            return  # an update that moved nothing: no new point
+        self.hole_fill.append((float(self.env.now), used))
+
     def install_snapshot(self, snap: LoadSnapshot) -> bool:
         """Copy the FDT into its segment (or hole) and write the elfcorehdr."""
         if not self.hole.load(snap.blob):
             return False
-        self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
+        self._note_hole_fill()
         ranges = list(snap.ram_ranges)
         if not self.elfcorehdr.update(ranges):
             # a full load sizes the elfcorehdr segment for the ranges it finds
@@ -271,7 +280,7 @@ class ImageChanges:
         """
         before_nodes = self.hole.cpu_node_count()
         result = self.hole.update_cpus(self.machine, form=form)
-        self.peak_used_bytes = max(self.peak_used_bytes, self.hole.used_bytes)
+        self._note_hole_fill()
         props = len(self.machine.template.prop_names)
         ops = before_nodes + len(self.machine.present_cores) * (1 + props)
         return result, ops * (self.hole.used_bytes // 2)

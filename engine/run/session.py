@@ -170,6 +170,10 @@ class Session:
         now = history[-1].closed(self.now_s)
         return [*self._exposure, (self.now_s, total + now.exposure_s)]
 
+    def hole_fill_series(self) -> Sequence[tuple[float, int]]:
+        """(t_s, bytes used in the FDT segment or hole) at every change of its fill."""
+        return tuple(self.sim.hole_fill)
+
     def crash(self, cpu: int | str = "newest") -> Outcome | None:
         """A panic now on ``cpu``: its outcome, recorded in the trace."""
         return self.sim.probe(cpu)

@@ -23,6 +23,7 @@ from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
 from engine.machine.topology import Machine
 from engine.rng import RandomStreams
+from engine.run.captured_steps import CAPTURED_STEPS
 from engine.run.counters import RunCounters
 from engine.run.image_changes import ImageChanges
 from engine.run.lockless_update import LocklessUpdates
@@ -157,6 +158,7 @@ class Simulation(ImageChanges, LocklessUpdates):
         # kdump was loaded at boot, before the storm
         self.image = KexecImage(loaded=False)
         self.peak_used_bytes = 0
+        self.hole_fill: list[tuple[float, int]] = []
         if k.service_start_s is None:
             # kdump.service loaded the image at boot, before the run
             self.image.loaded = self.install_snapshot(self.snapshot_for_load())
@@ -283,17 +285,19 @@ class Simulation(ImageChanges, LocklessUpdates):
             yield from self._block_change(action, online=False)
         elif action.action == "smt":
             yield from smt_switch(self, action)
+        elif action.action in CAPTURED_STEPS:
+            yield from CAPTURED_STEPS[action.action](self, action)
         else:
             raise ValueError(f"unknown hotplug action {action.action!r}")
 
     def _core_add(self, action: HotplugAction) -> Process:
         m = self.machine
-        if len(m.present_cores) >= m.cores_possible:
+        if len(m.present_cores) >= m.cores_possible or action.target in m.present_cores:
             return  # the storm promised not to; a guard, not a path
-        core = m.add_core()
+        core = m.add_core(action.target)  # a captured add names its core
         # dlpar_online_cpu() onlines the threads the SMT mode allows (Linux 6.6,
         # "powerpc/pseries: Honour current SMT state when DLPAR onlining CPUs")
-        threads = list(m.threads_in_mode(core))
+        threads = list(action.threads or m.threads_in_mode(core))
         self.trace.add(
             self.env.now,
             RecordKind.CORE_ADD,
@@ -305,38 +309,48 @@ class Simulation(ImageChanges, LocklessUpdates):
         self.refresh()
         for i, thread in enumerate(threads):
             if i:
-                yield self.env.timeout(self.scenario.machine.thread_online_s)
-            prepare = self.strategy.before_thread_online(thread)
-            if prepare is not None:
-                yield from prepare
-            m.online_thread(thread)
-            self.newest_thread = thread
-            self.refresh()
-            self.emit_uevent("cpu", "online", thread)
+                yield self.env.timeout(action.gap_s(i, self.scenario.machine.thread_online_s))
+            yield from self.thread_online_step(thread)
         self.strategy.after_core_added(core)
+
+    def thread_online_step(self, thread: int) -> Process:
+        """cpuhp: the prepare states (crash hotplug's update), the thread online, its uevent."""
+        prepare = self.strategy.before_thread_online(thread)
+        if prepare is not None:
+            yield from prepare
+        self.machine.online_thread(thread)
+        self.newest_thread = thread
+        self.refresh()
+        self.emit_uevent("cpu", "online", thread)
 
     def _core_remove(self, action: HotplugAction) -> Process:
         m = self.machine
         # a core being offlined by an earlier, overlapping remove is already taken
         removable = [c for c in m.present_cores if c != 0 and c not in self._removing]
-        if not removable:
+        if action.target is not None:  # a captured remove names its core (it may be core 0)
+            removable = [c for c in m.present_cores if c == action.target]
+        if not removable or len(m.present_cores) == 1:
             return
         core = max(removable)
         self._removing.add(core)
-        for i, thread in enumerate(reversed(list(m.threads_of(core)))):
+        for i, thread in enumerate(action.threads or reversed(list(m.threads_of(core)))):
             if i:
-                yield self.env.timeout(self.scenario.machine.thread_online_s)
+                yield self.env.timeout(action.gap_s(i, self.scenario.machine.thread_online_s))
             if thread in m.online_threads:
-                m.offline_thread(thread)
-                self.refresh()
-                self.emit_uevent("cpu", "offline", thread)
-                teardown = self.strategy.after_thread_offline(thread)
-                if teardown is not None:
-                    yield from teardown
+                yield from self.thread_offline_step(thread)
         m.remove_core(core)
         self._removing.discard(core)
         self.trace.add(self.env.now, RecordKind.CORE_REMOVE, core=core, phase=action.phase)
         self.refresh()
+
+    def thread_offline_step(self, thread: int) -> Process:
+        """The thread offline, its uevent, then the teardown states (crash hotplug's handler)."""
+        self.machine.offline_thread(thread)
+        self.refresh()
+        self.emit_uevent("cpu", "offline", thread)
+        teardown = self.strategy.after_thread_offline(thread)
+        if teardown is not None:
+            yield from teardown
 
     def _block_change(self, action: HotplugAction, *, online: bool) -> Process:
         m = self.machine

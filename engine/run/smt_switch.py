@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def smt_switch(sim: Simulation, action: HotplugAction) -> Process:
     m, env = sim.machine, sim.env
-    target = action.threads if action.threads is not None else m.smt
+    target = action.smt_mode if action.smt_mode is not None else m.smt
     target = min(target, m.smt)
     sim.trace.add(
         env.now, RecordKind.SMT_SWITCH, threads=target, was=m.smt_mode, phase=action.phase

@@ -31,10 +31,29 @@ _ACTION = {
 @dataclass(frozen=True, slots=True)
 class HotplugAction:
     t_s: float
-    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove" | "smt"
+    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove" | "smt", and from a
+    # capture "thread-online" | "thread-offline" | "block-added" | "block-online" |
+    # "block-offline" | "block-removed"
     phase: str  # "storm[0]", "churn[1]"
-    threads: int | None = None  # "smt": the SMT mode to switch to
+    # a captured action names its core / thread / block (None: the simulation picks)
+    target: int | None = None
+    threads: tuple[int, ...] = ()  # a captured core add/remove: its threads, in order
+    gaps_s: tuple[float, ...] = ()  # ... and the pause before each thread after the first
+    smt_mode: int | None = None  # "smt": the SMT mode to switch to
     every_s: float = 0.0  # "smt": between one thread's online/offline and the next
+
+    def gap_s(self, i: int, default_s: float) -> float:
+        """Pause between thread ``i - 1``'s uevent and thread ``i``'s start."""
+        return self.gaps_s[i - 1] if self.gaps_s else default_s
+
+
+# what a captured step does to the counts churn must keep within bounds
+_CAPTURE_DELTA = {
+    "core-add": ("core", 1),
+    "core-remove": ("core", -1),
+    "block-online": ("block", 1),
+    "block-offline": ("block", -1),
+}
 
 
 class _Counter:
@@ -85,10 +104,27 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
             name = f"storm[{phase.index}]"
             if action == "smt":
                 # threads only: no core or memory block comes or goes
-                keyed.append((key, HotplugAction(t_s, action, name, phase.threads, phase.every_s)))
+                keyed.append(
+                    (
+                        key,
+                        HotplugAction(
+                            t_s, action, name, smt_mode=phase.threads, every_s=phase.every_s
+                        ),
+                    )
+                )
                 continue
             keyed.append((key, HotplugAction(t_s, action, name)))
             fixed[action[: action.index("-")]].append((key, 1 if action.endswith("add") else -1))
+    for storm in scenario.captures:
+        where = f"storm[{storm.index}]"
+        for i, step in enumerate(storm.steps):
+            t_s = storm.at_s + step.t_s
+            key = (t_s, 0, storm.index, i)
+            replay = HotplugAction(t_s, step.action, where, step.target, step.threads, step.gaps_s)
+            keyed.append((key, replay))
+            if step.action in _CAPTURE_DELTA:
+                kind, delta = _CAPTURE_DELTA[step.action]
+                fixed[kind].append((key, delta))
     block = m.memory_block_bytes
     counters = {
         "core": _Counter(m.cores_present, 1, m.cores_possible),
@@ -127,9 +163,9 @@ def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
     mode = m.boot_smt or m.smt
     total = 0
     for a in actions:
-        if a.action == "smt" and a.threads is not None:
-            total += abs(a.threads - mode) * m.cores_present
-            mode = a.threads
+        if a.action == "smt" and a.smt_mode is not None:
+            total += abs(a.smt_mode - mode) * m.cores_present
+            mode = a.smt_mode
         else:
-            total += m.smt if a.action.startswith("core") else 1
+            total += (len(a.threads) or m.smt) if a.action.startswith("core") else 1
     return total

@@ -54,6 +54,8 @@ def read_storms(
     phases = []
     block = machine.memory_block_bytes
     for i, (w, raw) in enumerate(_array(r, data, "storm")):
+        if "from_capture" in raw:
+            continue  # a captured storm: engine.scenario.capture_storms reads it
         t = r.table(raw, w, STORM_KEYS)
         at = r.get(t, w, "at", parse_duration)
         action = r.get(t, w, "action", to_choice(ACTIONS))

@@ -31,7 +31,9 @@ Keys and defaults (sizes take "512MiB", durations "250ms", see ``engine.units``)
             fixed + bytes libfdt memmoves / bandwidth (calibrated on libfdt, see bench_fdt).
 [[storm]]   at, action (cpu-add | cpu-remove | memory-add | memory-remove), cores (cpu)
             or size / blocks (memory), every (required when more than one), jitter
-            ("0s": each event is delayed by uniform(0, jitter)).
+            ("0s": each event is delayed by uniform(0, jitter)). Or: from_capture (a
+            udevadm monitor / journalctl -o json capture, relative to the scenario
+            file) and at ("0s"): see engine.scenario.capture.
 [[churn]]   start ("0s"), end (the duration), rate ("2/s", "30/min" or a number per
             second), cpu_fraction (0.5), add_fraction (0.5).
 [crash]     probes ([]; each { at = "7s", cpu = 3 | "newest" | "random" }, cpu
@@ -49,6 +51,7 @@ import tomllib
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.scenario.capture_storms import read_captures
 from engine.scenario.events import read_churn, read_crash, read_storms
 from engine.scenario.kdump import read_kdump
 from engine.scenario.machine import read_machine
@@ -112,15 +115,21 @@ __all__ = [
 # -- public entry points -------------------------------------------------------------
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and check a scenario file; raises ``InputError`` for the first problem."""
+def load_scenario(path: str | Path, *, capture: str | None = None) -> Scenario:
+    """Read and check a scenario file; raises ``InputError`` for the first problem.
+
+    ``capture`` (``run --capture FILE``) replaces the file's scripted storms with
+    that capture, replayed from t = 0.
+    """
     text = _read_text(path)
-    return parse_scenario(text, str(path), Path(path).parent)
+    return parse_scenario(text, str(path), Path(path).parent, capture=capture)
 
 
-def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scenario:
+def parse_scenario(
+    text: str, source: str, base_dir: Path | None = None, *, capture: str | None = None
+) -> Scenario:
     """A ``Scenario`` from TOML text; ``source`` names it in errors, ``base_dir`` anchors paths."""
-    scenario, errors = _parse(text, source, base_dir)
+    scenario, errors = _parse(text, source, base_dir, capture)
     if errors or scenario is None:
         raise errors[0]
     return scenario
@@ -158,7 +167,7 @@ _TOP = ("scenario", "machine", "kdump", "storm", "churn", "crash", "compare")
 
 
 def _parse(
-    text: str, source: str, base_dir: Path | None
+    text: str, source: str, base_dir: Path | None, capture: str | None = None
 ) -> tuple[Scenario | None, list[InputError]]:
     try:
         data = tomllib.loads(text)
@@ -178,9 +187,14 @@ def _parse(
     duration = r.get(sc, "scenario", "duration", to_positive_duration)
     machine = read_machine(r, data, base_dir)
     kdump = read_kdump(r, data, machine)
+    if capture is not None:  # run --capture: the capture is the storm
+        data = {key: value for key, value in data.items() if key != "storm"}
     storms, peak_bytes = read_storms(r, data, machine, duration)
-    if machine.memory_possible_bytes is None and peak_bytes is not None:
-        machine = dataclasses.replace(machine, memory_possible_bytes=peak_bytes)
+    captures = read_captures(r, data, machine, duration, base_dir, capture)
+    if machine.memory_possible_bytes is None and (peak_bytes is not None or captures):
+        block = machine.memory_block_bytes
+        peaks = [peak_bytes or 0, *(c.peak_blocks * block for c in captures)]
+        machine = dataclasses.replace(machine, memory_possible_bytes=max(peaks))
     churn = read_churn(r, data, duration)
     crash = read_crash(r, data, machine, duration)
     cmp = r.table(data.get("compare"), "compare", ("strategies",))
@@ -195,6 +209,7 @@ def _parse(
         machine=machine,
         kdump=kdump,
         storms=storms,
+        captures=captures,
         churn=churn,
         crash=crash,
         strategies=strategies,

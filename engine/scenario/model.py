@@ -110,6 +110,35 @@ class StormPhase:
         return self.at_s + (self.count - 1) * self.every_s + self.jitter_s
 
 
+@dataclass(frozen=True, slots=True)
+class CaptureStep:
+    """One storm action from the capture, at ``t_s`` after its first event."""
+
+    t_s: float
+    action: str  # core-add | core-remove | thread-online | thread-offline |
+    # block-added | block-online | block-offline | block-removed
+    target: int  # the core, thread or memory block
+    threads: tuple[int, ...] = ()  # core-add / core-remove: threads in captured order
+    gaps_s: tuple[float, ...] = ()  # from one thread's uevent to the next thread's start
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class CapturedStorm:
+    index: int  # its [[storm]] index
+    at_s: float
+    source: str
+    form: str  # "udevadm monitor" | "journal"
+    steps: tuple[CaptureStep, ...]
+    span_s: float  # first to last replayed event
+    ignored: tuple[tuple[str, int], ...] = ()  # ("net add", 3): what was counted, not replayed
+    peak_blocks: int = 0  # blocks the machine needs possible: the highest one onlined, + 1
+
+    @property
+    def last_s(self) -> float:
+        return self.at_s + self.span_s
+
+
 @dataclass(frozen=True)
 class ChurnSpec:
     index: int
@@ -140,6 +169,7 @@ class Scenario:
     machine: MachineSpec
     kdump: KdumpSpec
     storms: tuple[StormPhase, ...] = ()
+    captures: tuple[CapturedStorm, ...] = ()  # [[storm]] from_capture, or run --capture
     churn: tuple[ChurnSpec, ...] = ()
     crash: CrashSpec = field(default_factory=CrashSpec)
     strategies: tuple[str, ...] = ()  # [compare]: the reader fills in every strategy

@@ -228,6 +228,12 @@ class MainScreen(Screen[None]):
         # the CLI's --trace format, metadata line first (issue 12)
         self._export("trace", ".jsonl", lambda s: [session_trace_jsonl(s)])
 
+    def action_export_perfetto(self) -> None:
+        from engine.run.exports import meta_of
+        from engine.run.perfetto import perfetto_json
+
+        self._export("perfetto", ".json", lambda s: [perfetto_json(meta_of(s), [s])])
+
     def _export(self, what: str, suffix: str, chunks) -> None:
         from engine.errors import InputError
 
