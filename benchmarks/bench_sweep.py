@@ -27,10 +27,14 @@ DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "default.toml"
 VARY = "storm.0.every=100ms,250ms,500ms,1s"
 
 
+def _nothing(i: int) -> int:
+    return i
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=str(DEFAULT))
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=10, help="10: 4 x 5 x 10 = 200 runs")
     args = parser.parse_args()
     plan = make_plan(args.scenario, [parse_vary(VARY)], seeds=args.seeds)
     n = len(plan.tasks)
@@ -54,6 +58,10 @@ def main() -> int:
             t1 = time.perf_counter()
             rows = run_on(client, plan.tasks).rows
             walls[workers] = time.perf_counter() - t1
+            if workers == 1:
+                t2 = time.perf_counter()
+                client.gather(client.map(_nothing, range(n), pure=False))
+                empty_s = time.perf_counter() - t2
         same = "same rows" if rows == loop else "ROWS DIFFER"
         print(
             f"{f'dask x{workers}':<12} wall {walls[workers]:7.2f} s  "
@@ -67,6 +75,7 @@ def main() -> int:
     print(
         f"Dask overhead per task (1 worker vs plain loop): {(walls[1] - loop_s) / n * 1e3:+.1f} ms"
     )
+    print(f"Dask round trip of an empty task (1 worker, {n} at once): {empty_s / n * 1e3:.1f} ms")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     return 0
 

@@ -34,7 +34,8 @@ EXPECTED = {
     "got 1.5",
     "cores_on_memory_storm": "{f}:18: storm[0].cores: is for cpu storms; a memory-add storm takes "
     "size or blocks",
-    "cores_possible_missing": "{f}:7: machine.cores_possible: required key is missing",
+    "cores_possible_missing": "{f}:7: machine.cores_possible: required key is missing "
+    "(cores the LPAR may grow to)",
     "cpu_add_beyond_possible": "{f}:15: storm[0]: cpu-add of 5 cores goes past "
     "machine.cores_possible = 8: 4 cores present when it starts at 5s",
     "cpu_add_running_count": "{f}:27: storm[2]: cpu-add of 4 cores goes past "
@@ -43,7 +44,8 @@ EXPECTED = {
     "4 cores present when it starts at 5s",
     "crash_base_above_rma": "{f}:16: kdump.crash_base: crashkernel region starts at 0x80000000, "
     "at or above the RMA limit 0x40000000 (1 GiB): the capture kernel must start in the RMA",
-    "duration_missing": "{f}:2: scenario.duration: required key is missing",
+    "duration_missing": "{f}:2: scenario.duration: required key is missing "
+    "(simulated time, above zero)",
     "duration_zero": "{f}:5: scenario.duration: must be above zero",
     "every_missing": "{f}:15: storm[0].every: required: 2 events need a spacing, "
     "e.g. every = '250ms'",

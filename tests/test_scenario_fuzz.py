@@ -16,7 +16,8 @@ from engine.scenario.load import parse_scenario
 from engine.scenario.machine import MACHINE_KEYS
 from engine.strategies import STRATEGY_NAMES as STRATEGIES
 
-SUBTABLES = ("from_dtb", "reload", "throttler", "kernel_update")  # need a table or a file
+# these need a file or a table
+SUBTABLES = ("from_dtb", "from_capture", "reload", "throttler", "kernel_update")
 TABLES = {
     "scenario": ["name", "seed", "duration", "description"],
     "machine": [k for k in MACHINE_KEYS if k not in SUBTABLES],
@@ -24,7 +25,7 @@ TABLES = {
     "crash": ["monte_carlo"],
     "compare": ["strategies"],
 }
-ARRAYS = {"storm": list(STORM_KEYS), "churn": list(CHURN_KEYS)}
+ARRAYS = {"storm": [k for k in STORM_KEYS if k not in SUBTABLES], "churn": list(CHURN_KEYS)}
 
 scalars = st.one_of(
     st.integers(-(2**70), 2**70),

@@ -77,3 +77,8 @@ def test_boot_smt_above_the_width_is_refused():
             'cores_present = 1\ncores_possible = 2\nmemory = "1GiB"\n',
             "x.toml",
         )
+
+
+def test_an_smt_storm_without_threads_is_refused():
+    with pytest.raises(InputError, match=r"storm\[0\]\.threads: required key is missing"):
+        smt_scenario(SMT_4_TO_8.replace("threads = 8\n", ""))

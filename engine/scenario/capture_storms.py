@@ -8,10 +8,9 @@ from typing import Any
 from engine.errors import InputError
 from engine.scenario.capture import CapturedStorm, captured_storm, load_capture
 from engine.scenario.model import MachineSpec
-from engine.scenario.reader import Reader, to_str
-from engine.units import parse_duration
+from engine.scenario.reader import REQUIRED, Reader
 
-CAPTURE_KEYS = ("at", "from_capture")
+CAPTURE_KEYS = ("at", "from_capture")  # of the [[storm]] keys, the ones a captured storm takes
 
 
 def read_captures(
@@ -36,8 +35,8 @@ def read_captures(
             continue
         w = f"storm[{i}]"
         t = r.table(item, w, CAPTURE_KEYS)
-        name = r.get(t, w, "from_capture", to_str)
-        at = r.get(t, w, "at", parse_duration, 0.0)
+        name = r.field(t, w, "from_capture", REQUIRED)
+        at = r.field(t, w, "at", 0.0)  # a capture starts at t = 0 unless told otherwise
         if name is None or at is None:
             continue
         path = (base_dir or Path.cwd()) / name

@@ -6,7 +6,6 @@ from typing import Any
 
 from engine.scenario.checks import check_storm_counts
 from engine.scenario.model import (
-    ACTIONS,
     MAX_BLOCKS,
     MAX_CHURN_EVENTS,
     PROBE_CPUS,
@@ -16,19 +15,12 @@ from engine.scenario.model import (
     Probe,
     StormPhase,
 )
-from engine.scenario.reader import (
-    Reader,
-    to_choice,
-    to_fraction,
-    to_int,
-    to_positive_int,
-    to_positive_size,
-    to_rate,
-)
-from engine.units import format_size, parse_duration
+from engine.scenario.reader import REQUIRED, Reader
+from engine.scenario.schema import SCHEMA
+from engine.units import format_size
 
-STORM_KEYS = ("at", "action", "cores", "size", "blocks", "every", "jitter", "threads")
-CHURN_KEYS = ("start", "end", "rate", "cpu_fraction", "add_fraction")
+STORM_KEYS = SCHEMA["storm"].known
+CHURN_KEYS = SCHEMA["churn"].known
 
 
 def _array(r: Reader, data: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
@@ -56,9 +48,9 @@ def read_storms(
     for i, (w, raw) in enumerate(_array(r, data, "storm")):
         if "from_capture" in raw:
             continue  # a captured storm: engine.scenario.capture_storms reads it
-        t = r.table(raw, w, STORM_KEYS)
-        at = r.get(t, w, "at", parse_duration)
-        action = r.get(t, w, "action", to_choice(ACTIONS))
+        t = r.section(raw, w)
+        at = r.field(t, w, "at")
+        action = r.field(t, w, "action")
         count = None
         threads = None
         if action != "smt" and "threads" in t:
@@ -68,7 +60,7 @@ def read_storms(
             for key in ("cores", "size", "blocks"):
                 if key in t:
                     r.error(f"{w}.{key}", "an smt storm takes threads, not cores or memory")
-            threads = r.get(t, w, "threads", to_positive_int)
+            threads = r.field(t, w, "threads", REQUIRED)
             if threads is not None and machine.smt is not None and threads > machine.smt:
                 r.error(
                     f"{w}.threads",
@@ -79,16 +71,16 @@ def read_storms(
             for key in ("size", "blocks"):
                 if key in t:
                     r.error(f"{w}.{key}", f"is for memory storms; a {action} storm takes cores")
-            count = r.get(t, w, "cores", to_positive_int)
+            count = r.field(t, w, "cores", REQUIRED)
         elif action is not None:
             if "cores" in t:
                 r.error(f"{w}.cores", f"is for cpu storms; a {action} storm takes size or blocks")
             if "size" in t and "blocks" in t:
                 r.error(f"{w}.blocks", "give size or blocks, not both")
             elif "blocks" in t:
-                count = r.get(t, w, "blocks", to_positive_int)
+                count = r.field(t, w, "blocks", REQUIRED)
             else:
-                size = r.get(t, w, "size", to_positive_size)
+                size = r.field(t, w, "size", REQUIRED)
                 if size is not None and block is not None:
                     if size % block:
                         r.error(
@@ -101,10 +93,8 @@ def read_storms(
         many = count is not None and count > 1
         if many and "every" not in t:
             r.error(f"{w}.every", f"required: {count} events need a spacing, e.g. every = '250ms'")
-        every = r.get(
-            t, w, "every", parse_duration, machine.thread_online_s if action == "smt" else 0.0
-        )
-        jitter = r.get(t, w, "jitter", parse_duration, 0.0)
+        every = r.field(t, w, "every", machine.thread_online_s if action == "smt" else 0.0)
+        jitter = r.field(t, w, "jitter")
         if many and every == 0 and "every" in t:
             r.error(f"{w}.every", "must be above zero: hotplug adds and removes one at a time")
         if count is not None and count > MAX_BLOCKS:
@@ -132,12 +122,12 @@ def read_storms(
 def read_churn(r: Reader, data: dict[str, Any], duration: float | None) -> tuple[ChurnSpec, ...]:
     out = []
     for i, (w, raw) in enumerate(_array(r, data, "churn")):
-        t = r.table(raw, w, CHURN_KEYS)
-        start = r.get(t, w, "start", parse_duration, 0.0)
-        end = r.get(t, w, "end", parse_duration, duration)
-        rate = r.get(t, w, "rate", to_rate)
-        cpu = r.get(t, w, "cpu_fraction", to_fraction, 0.5)
-        add = r.get(t, w, "add_fraction", to_fraction, 0.5)
+        t = r.section(raw, w)
+        start = r.field(t, w, "start")
+        end = r.field(t, w, "end", duration)
+        rate = r.field(t, w, "rate")
+        cpu = r.field(t, w, "cpu_fraction")
+        add = r.field(t, w, "add_fraction")
         if None in (start, end, rate, cpu, add):
             continue
         assert start is not None and end is not None and rate is not None
@@ -158,8 +148,8 @@ def read_crash(
     r: Reader, data: dict[str, Any], machine: MachineSpec, duration: float | None
 ) -> CrashSpec:
     w = "crash"
-    c = r.table(data.get(w), w, ("probes", "monte_carlo"))
-    monte_carlo = r.get(c, w, "monte_carlo", to_int, 10000)
+    c = r.section(data.get(w), w)
+    monte_carlo = r.field(c, w, "monte_carlo")
     if monte_carlo is not None and not 0 <= monte_carlo <= 10_000_000:
         r.error("crash.monte_carlo", f"expected 0 to 10000000 samples, got {monte_carlo}")
     raw = c.get("probes", [])
@@ -175,9 +165,9 @@ def read_crash(
         if not isinstance(item, dict):
             r.error(pw, f"expected {{ at = ..., cpu = ... }}, got {item!r}")
             continue
-        p = r.table(item, pw, ("at", "cpu"))
-        at = r.get(p, pw, "at", parse_duration)
-        cpu = r.get(p, pw, "cpu", lambda v: v, "random")
+        p = r.section(item, pw)
+        at = r.field(p, pw, "at")
+        cpu = r.field(p, pw, "cpu")
         if at is not None and duration is not None and at > duration:
             r.error(f"{pw}.at", f"{at:g}s is past the end (scenario.duration = {duration:g}s)")
         if cpu not in PROBE_CPUS and (isinstance(cpu, bool | str) or not isinstance(cpu, int)):

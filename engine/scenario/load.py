@@ -5,42 +5,8 @@ crash probes and the strategies to compare. Every problem is an ``InputError``
 reading ``FILE:LINE: dotted.field: reason``; ``check_scenario_file`` returns all of
 them, ``load_scenario`` raises the first (in file order).
 
-Keys and defaults (sizes take "512MiB", durations "250ms", see ``engine.units``):
-
-[scenario]  name (file stem), description (""), seed (0, an integer),
-            duration (required, > 0).
-[machine]   cpu_model ("POWER9"; POWER8/9/10), smt (8; 1, 2, 4, 8), cores_present
-            and cores_possible (required), memory (required), memory_block
-            ("256MiB", a power of two >= the 16 MiB ppc64 section), memory_max (the
-            peak the scripted storms reach; churn stays below it), lpar (true),
-            rma ("1GiB", at most memory: typical pseries RMA), thread_online
-            ("2ms" between the per-thread online uevents of one core add),
-            from_dtb (a DTB, relative to the scenario file: cpu_model, smt, cores
-            and memory come from it and may not be given too).
-[kdump]     crashkernel ("512MiB"), crash_base (kernel default: min(RMA/2, 512 MiB)
-            on an LPAR, 128 MiB cap otherwise), syscall ("kexec_file_load" or
-            "kexec_load"), kernel ("40MiB") and initrd ("30MiB") (typical ppc64le
-            distribution sizes, not published numbers), purgatory ("64KiB"),
-            fdt_hole ("1MiB", the RFC's fixed size; "auto" = sized by the kernel
-            formula), bootargs (a kdump capture command line), copy_bandwidth
-            ("1GiB/s", copying segments during a load), udev_latency ("5ms": from a
-            uevent to its rule's RUN program; an assumption, no source gives it).
-[kdump.reload]        unload ("50ms"), load ("uniform(0.5s, 1s)", kdump-utils 227c185).
-[kdump.throttler]     sleep ("1s"), settle_timeout ("3s"), kdumpctl_poll ("5s").
-[kdump.kernel_update] fixed ("20us"), bandwidth ("3GiB/s"): no published timing, a model:
-            fixed + bytes libfdt memmoves / bandwidth (calibrated on libfdt, see bench_fdt).
-[[storm]]   at, action (cpu-add | cpu-remove | memory-add | memory-remove), cores (cpu)
-            or size / blocks (memory), every (required when more than one), jitter
-            ("0s": each event is delayed by uniform(0, jitter)). Or: from_capture (a
-            udevadm monitor / journalctl -o json capture, relative to the scenario
-            file) and at ("0s"): see engine.scenario.capture.
-[[churn]]   start ("0s"), end (the duration), rate ("2/s", "30/min" or a number per
-            second), cpu_fraction (0.5), add_fraction (0.5).
-[crash]     probes ([]; each { at = "7s", cpu = 3 | "newest" | "random" }, cpu
-            defaults to "random"), monte_carlo (10000).
-[compare]   strategies (all of ``engine.strategies.STRATEGY_NAMES``).
-
-At least one core and one memory block always stay present.
+Every key, its type, default, unit and meaning is declared once, in
+``engine.scenario.schema``; the reference docs/scenario_keys.md is rendered from it.
 """
 
 from __future__ import annotations
@@ -79,7 +45,8 @@ from engine.scenario.model import (
     StormPhase,
     ThrottlerSpec,
 )
-from engine.scenario.reader import Reader, to_int, to_positive_duration, to_str
+from engine.scenario.reader import Reader
+from engine.scenario.schema import TOP_LEVEL
 from engine.strategies import STRATEGY_NAMES
 from engine.user_files import read_user_file
 
@@ -163,8 +130,6 @@ def _read_text(path: str | Path) -> str:
 
 # -- the parser ----------------------------------------------------------------------
 
-_TOP = ("scenario", "machine", "kdump", "storm", "churn", "crash", "compare")
-
 
 def _parse(
     text: str, source: str, base_dir: Path | None, capture: str | None = None
@@ -179,12 +144,12 @@ def _parse(
         reason = f"TOML syntax: {message[: found.start()].strip()} (column {found.group(2)})"
         return None, [InputError(source, reason, line=int(found.group(1)))]
     r = Reader(source, text)
-    r.table(data, "", _TOP)
-    sc = r.table(data.get("scenario"), "scenario", ("name", "description", "seed", "duration"))
-    name = r.get(sc, "scenario", "name", to_str, Path(source).stem)
-    description = r.get(sc, "scenario", "description", to_str, "")
-    seed = r.get(sc, "scenario", "seed", to_int, 0)
-    duration = r.get(sc, "scenario", "duration", to_positive_duration)
+    r.table(data, "", TOP_LEVEL)
+    sc = r.section(data.get("scenario"), "scenario")
+    name = r.field(sc, "scenario", "name", Path(source).stem)
+    description = r.field(sc, "scenario", "description")
+    seed = r.field(sc, "scenario", "seed")
+    duration = r.field(sc, "scenario", "duration")
     machine = read_machine(r, data, base_dir)
     kdump = read_kdump(r, data, machine)
     if capture is not None:  # run --capture: the capture is the storm
@@ -197,8 +162,8 @@ def _parse(
         machine = dataclasses.replace(machine, memory_possible_bytes=max(peaks))
     churn = read_churn(r, data, duration)
     crash = read_crash(r, data, machine, duration)
-    cmp = r.table(data.get("compare"), "compare", ("strategies",))
-    strategies = r.get(cmp, "compare", "strategies", _strategies, STRATEGY_NAMES)
+    cmp = r.section(data.get("compare"), "compare")
+    strategies = r.field(cmp, "compare", "strategies", STRATEGY_NAMES)
     if r.errors:
         return None, sorted(r.errors, key=lambda e: (e.line is None, e.line or 0))
     return Scenario(
@@ -215,14 +180,3 @@ def _parse(
         strategies=strategies,
         source=source,
     ), []
-
-
-def _strategies(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"expected a non-empty list of strategy names, got {value!r}")
-    for item in value:
-        if item not in STRATEGY_NAMES:
-            raise ValueError(f"unknown strategy {item!r}; valid: {', '.join(STRATEGY_NAMES)}")
-    if len(set(value)) != len(value):
-        raise ValueError("a strategy is listed twice")
-    return tuple(value)

@@ -11,7 +11,6 @@ from engine.scenario.model import (
     GIB,
     MAX_BLOCKS,
     MAX_THREADS,
-    MIB,
     SECTION_BYTES,
     SMT_WIDTHS,
     MachineSpec,
@@ -20,38 +19,20 @@ from engine.scenario.reader import (
     REQUIRED,
     Reader,
     join,
-    to_bool,
-    to_choice,
-    to_int,
-    to_int_choice,
-    to_positive_size,
-    to_str,
 )
-from engine.units import format_size, parse_duration
+from engine.scenario.schema import SCHEMA
+from engine.units import format_size
 
-MACHINE_KEYS = (
-    "cpu_model",
-    "smt",
-    "cores_present",
-    "cores_possible",
-    "memory",
-    "memory_block",
-    "memory_max",
-    "lpar",
-    "rma",
-    "thread_online",
-    "boot_smt",
-    "from_dtb",
-)
+MACHINE_KEYS = SCHEMA["machine"].known
 _FROM_DTB = ("cpu_model", "smt", "cores_present", "cores_possible", "memory")
 
 
 def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
     w = "machine"
-    m = r.table(data.get(w), w, MACHINE_KEYS)
+    m = r.section(data.get(w), w)
     if w not in data:
         r.error(w, "required table [machine] is missing")
-    from_dtb = r.get(m, w, "from_dtb", to_str, None)
+    from_dtb = r.field(m, w, "from_dtb")
     dtb: dict[str, Any] = {}
     if from_dtb is not None:
         dtb_path = ((base_dir or Path.cwd()) / from_dtb).resolve()
@@ -63,17 +44,17 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
         except InputError as err:
             r.error(join(w, "from_dtb"), err.reason)
     need = REQUIRED if from_dtb is None and w in data else None
-    model = dtb.get("cpu_model") or r.get(m, w, "cpu_model", to_choice(CPU_MODELS), "POWER9")
-    smt = dtb.get("smt") or r.get(m, w, "smt", to_int_choice(SMT_WIDTHS), 8)
-    present = dtb.get("cores_present") or r.get(m, w, "cores_present", to_int, need)
-    possible = dtb.get("cores_possible") or r.get(m, w, "cores_possible", to_int, need)
-    memory = dtb.get("memory_bytes") or r.get(m, w, "memory", to_positive_size, need)
-    block = r.get(m, w, "memory_block", to_positive_size, 256 * MIB)
-    memory_max = r.get(m, w, "memory_max", to_positive_size, None)
-    lpar = r.get(m, w, "lpar", to_bool, True)
-    rma = r.get(m, w, "rma", to_positive_size, None)
-    thread_online = r.get(m, w, "thread_online", parse_duration, 0.002)
-    boot_smt = r.get(m, w, "boot_smt", to_int, None)
+    model = dtb.get("cpu_model") or r.field(m, w, "cpu_model")
+    smt = dtb.get("smt") or r.field(m, w, "smt")
+    present = dtb.get("cores_present") or r.field(m, w, "cores_present", need)
+    possible = dtb.get("cores_possible") or r.field(m, w, "cores_possible", need)
+    memory = dtb.get("memory_bytes") or r.field(m, w, "memory", need)
+    block = r.field(m, w, "memory_block")
+    memory_max = r.field(m, w, "memory_max")
+    lpar = r.field(m, w, "lpar")
+    rma = r.field(m, w, "rma")
+    thread_online = r.field(m, w, "thread_online")
+    boot_smt = r.field(m, w, "boot_smt")
     if boot_smt is not None and smt is not None and not 1 <= boot_smt <= smt:
         r.error(join(w, "boot_smt"), f"{boot_smt} threads per core: expected 1 to {smt} (SMT{smt})")
     if present is not None and present < 1:

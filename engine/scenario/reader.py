@@ -70,15 +70,41 @@ class _Lines:
         return self.text.count("\n", 0, pos) + 1
 
 
-REQUIRED: Any = object()
+REQUIRED: Any = object()  # a default meaning: the key must be given
+COMPUTED: Any = object()  # a default meaning: the reader works it out when absent (None)
+_SCHEMA: Any = object()  # "the schema's default" (Reader.field's own)
 
 
 class Reader:
+    """Reads one scenario's tables, collecting every error with its FILE:LINE."""
+
     def __init__(self, source: str, text: str) -> None:
         self.source = source
         self.lines = _Lines(text)
         self.errors: list[InputError] = []
         self.failed: set[str] = set()
+
+    # the schema imports this module's converters, so these two import it when called
+    def section(self, value: object, where: str) -> dict[str, Any]:
+        """``value`` as the table ``where`` (e.g. ``storm[1]``), its known keys the schema's."""
+        from engine.scenario.schema import table_of
+
+        return self.table(value, where, table_of(where).known)
+
+    def field(self, tbl: dict[str, Any], where: str, key: str, default: Any = _SCHEMA) -> Any:
+        """Key ``key`` of table ``where``, read with the schema's converter and default.
+
+        ``default`` overrides the schema's (a key required only in some cases); a
+        ``COMPUTED`` default reads as ``None`` when absent, for the reader to fill in.
+        """
+        from engine.scenario.schema import table_of
+
+        spec = table_of(where).key(key)
+        chosen = spec.default if default is _SCHEMA else default
+        if chosen is REQUIRED and key not in tbl:
+            self.error(join(where, key), f"required key is missing ({spec.doc})")
+            return None
+        return self.get(tbl, where, key, spec.convert, None if chosen is COMPUTED else chosen)
 
     def error(self, where: str, reason: str) -> None:
         self.failed.add(where)

@@ -76,13 +76,17 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         finally:
             client.close()
         return
-    with _sigint_ignored():
+    import dask
+
+    # the worker's sampling profiler walks the task thread's stack every 10 ms: deep
+    # SimPy stacks make that a tax on every run, and nobody reads its output here
+    with _sigint_ignored(), dask.config.set({"distributed.worker.profile.enabled": False}):
         cluster = LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # loopback, any free port: never a clash on 8787
             silence_logs=logging.ERROR,
         )
     try:

@@ -46,16 +46,24 @@ def read_scenario_text(path: str | Path) -> str:
         raise InputError(str(path), "cannot read: not UTF-8 text") from None
 
 
-def point_scenario(text: str, source: str, base_dir: Path | None, point: Point) -> Scenario:
-    """The scenario at ``point`` (InputError naming the value or the point)."""
+def point_text(text: str, point: Point) -> str:
+    """The scenario text with the point's values set (InputError naming a bad key path)."""
     try:
-        point_text = apply_point(text, point)
+        return apply_point(text, point)
     except ValueError as err:
         key = str(err).split(":", 1)[0]
         value = next((s.value.text for s in point.settings if s.key == key), "")
         raise InputError(f"--vary {key}={value}", str(err).split(": ", 1)[-1]) from None
+
+
+def point_scenario(text: str, source: str, base_dir: Path | None, point: Point) -> Scenario:
+    """The scenario at ``point`` (InputError naming the value or the point)."""
+    return _parse_point(point_text(text, point), source, base_dir, point)
+
+
+def _parse_point(text: str, source: str, base_dir: Path | None, point: Point) -> Scenario:
     try:
-        return parse_scenario(point_text, source, base_dir)
+        return parse_scenario(text, source, base_dir)
     except InputError as err:
         raise _point_error(err, point) from None
 
@@ -110,13 +118,13 @@ def make_plan(
             )
     tasks: list[Task] = []
     for point in points:
-        scenario = point_scenario(text, source, base_dir, point)
-        point_text = apply_point(text, point)
+        at_point = point_text(text, point)
+        scenario = _parse_point(at_point, source, base_dir, point)
         for strategy in names:
             for i in range(seeds):
                 seed = scenario.seed + i  # the scenario's seed, then the next ones
                 tasks.append(
-                    Task(len(tasks), point_text, source, str(base_dir), point, strategy, seed)
+                    Task(len(tasks), at_point, source, str(base_dir), point, strategy, seed)
                 )
     return SweepPlan(source, tuple(axes), points, names, seeds, chosen, tuple(tasks))
 

@@ -1,0 +1,423 @@
+"""Every scenario key, declared once: its table, type, default, unit and meaning.
+
+The readers (``engine.scenario.machine``, ``kdump``, ``events``, ``load``) take
+each key's converter and default from here through ``Reader.field``; the known
+keys of each table (and so ``validate``'s "unknown key; did you mean ..."
+messages) are this table's; and the key reference, docs/scenario_keys.md, is
+rendered from it (``python3 -m engine.scenario.schema > docs/scenario_keys.md``;
+a test keeps the file current). A default of ``REQUIRED`` must be given;
+``COMPUTED`` means the reader works it out, as the key's ``doc`` says.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.scenario.model import ACTIONS, CPU_MODELS, DEFAULT_BOOTARGS, SMT_WIDTHS, SYSCALLS
+from engine.scenario.reader import (
+    COMPUTED,
+    REQUIRED,
+    to_bandwidth,
+    to_bool,
+    to_choice,
+    to_fraction,
+    to_hole,
+    to_int,
+    to_int_choice,
+    to_positive_duration,
+    to_positive_int,
+    to_positive_size,
+    to_rate,
+    to_str,
+)
+from engine.strategies import STRATEGY_NAMES
+from engine.units import Duration, format_size, parse_distribution, parse_duration, parse_size
+
+MIB = 1 << 20
+GIB = 1 << 30
+
+
+def _any(value: object) -> object:
+    return value  # checked by the reader, which knows the machine (crash.probes[].cpu)
+
+
+def to_strategies(value: object) -> tuple[str, ...]:
+    """A non-empty list of names the strategy registry knows, each once."""
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a non-empty list of strategy names, got {value!r}")
+    for item in value:
+        if item not in STRATEGY_NAMES:
+            raise ValueError(f"unknown strategy {item!r}; valid: {', '.join(STRATEGY_NAMES)}")
+    if len(set(value)) != len(value):
+        raise ValueError("a strategy is listed twice")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key: how its value is read, what it is when absent, its unit and meaning."""
+
+    name: str
+    convert: Callable[[Any], Any]
+    default: object
+    unit: str  # "bytes", "s", "bytes/s", "per s", "" (a plain value)
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A TOML table (or array of tables, ``[[name]]``) and its keys, in documentation order."""
+
+    name: str
+    doc: str
+    keys: tuple[Key, ...]
+    subtables: tuple[str, ...] = ()
+    array: bool = False
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        """The names a table of this kind may hold: its keys, then its subtables."""
+        return (*(k.name for k in self.keys), *self.subtables)
+
+    def key(self, name: str) -> Key:
+        for k in self.keys:
+            if k.name == name:
+                return k
+        raise KeyError(f"{self.name}.{name} is not in the scenario schema")
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "scenario",
+        "what the run is called and how long it lasts",
+        (
+            Key("name", to_str, COMPUTED, "", "a name for reports (default: the file's stem)"),
+            Key("description", to_str, "", "", "free text"),
+            Key("seed", to_int, 0, "", "seeds every random stream (an integer)"),
+            Key("duration", to_positive_duration, REQUIRED, "s", "simulated time, above zero"),
+        ),
+    ),
+    Table(
+        "machine",
+        "the pseries LPAR: cores, threads and memory (required)",
+        (
+            Key("cpu_model", to_choice(CPU_MODELS), "POWER9", "", "one of POWER8, POWER9, POWER10"),
+            Key("smt", to_int_choice(SMT_WIDTHS), 8, "", "threads per core: 1, 2, 4 or 8"),
+            Key("cores_present", to_int, REQUIRED, "", "cores at boot (not with from_dtb)"),
+            Key("cores_possible", to_int, REQUIRED, "", "cores the LPAR may grow to"),
+            Key("memory", to_positive_size, REQUIRED, "bytes", "memory at boot"),
+            Key(
+                "memory_block",
+                to_positive_size,
+                256 * MIB,
+                "bytes",
+                "a power of two, at least the 16 MiB ppc64 section",
+            ),
+            Key(
+                "memory_max",
+                to_positive_size,
+                COMPUTED,
+                "bytes",
+                "memory hot-add bound (default: the peak the scripted storms reach; churn "
+                "stays below it)",
+            ),
+            Key("lpar", to_bool, True, "", "a logical partition (sets the crash_base rule)"),
+            Key(
+                "rma",
+                to_positive_size,
+                COMPUTED,
+                "bytes",
+                "real mode area, at most memory (default: min(1 GiB, memory), typical pseries)",
+            ),
+            Key(
+                "thread_online",
+                parse_duration,
+                0.002,
+                "s",
+                "between the per-thread online uevents of one core add",
+            ),
+            Key(
+                "boot_smt",
+                to_int,
+                COMPUTED,
+                "",
+                "threads per core online at boot (ppc64_cpu --smt=N before the run), 1 to "
+                "smt (default: smt)",
+            ),
+            Key(
+                "from_dtb",
+                to_str,
+                None,
+                "",
+                "a DTB, relative to the scenario file: cpu_model, smt, cores and memory come "
+                "from it and may not be given too",
+            ),
+        ),
+    ),
+    Table(
+        "kdump",
+        "the crash kernel's reservation, its segments and how kdump loads them",
+        (
+            Key(
+                "crashkernel", to_positive_size, 512 * MIB, "bytes", "the crashkernel= reservation"
+            ),
+            Key(
+                "crash_base",
+                parse_size,
+                None,
+                "bytes",
+                "where it starts (default: the kernel's, min(RMA/2, 512 MiB) on an LPAR, "
+                "128 MiB cap otherwise)",
+            ),
+            Key("syscall", to_choice(SYSCALLS), "kexec_file_load", "", "or kexec_load"),
+            Key(
+                "kernel",
+                to_positive_size,
+                40 * MIB,
+                "bytes",
+                "capture kernel (a typical ppc64le distribution size, not a published number)",
+            ),
+            Key("initrd", parse_size, 30 * MIB, "bytes", "capture initrd (typical, as kernel)"),
+            Key("purgatory", to_positive_size, 64 << 10, "bytes", "the purgatory segment"),
+            Key(
+                "fdt_hole",
+                to_hole,
+                MIB,
+                "bytes",
+                'the RFC\'s fixed FDT hole; "auto" = sized by the kernel formula',
+            ),
+            Key("bootargs", to_str, DEFAULT_BOOTARGS, "", "the capture kernel's command line"),
+            Key(
+                "copy_bandwidth",
+                to_bandwidth,
+                1.0 * GIB,
+                "bytes/s",
+                "copying segments during a load",
+            ),
+            Key(
+                "udev_latency",
+                parse_duration,
+                0.005,
+                "s",
+                "from a uevent to its rule's RUN program (an assumption: no source gives it)",
+            ),
+            Key(
+                "build_digest",
+                parse_duration,
+                0.2,
+                "s",
+                "a load reading the kernel and initrd, building the FDT and elfcorehdr and the "
+                "SHA-256 digest of every segment (an assumption: no source times it); "
+                "kexec_file_load holds the kexec lock through it, kexec_load does not",
+            ),
+            Key(
+                "hotplug",
+                to_bool,
+                COMPUTED,
+                "",
+                "the image is loaded with hotplug support (default: true for kexec_file_load, "
+                "which always has it; false for kexec_load, since kdumpctl does not pass "
+                "kexec-tools' --hotplug)",
+            ),
+            Key(
+                "service_start",
+                parse_duration,
+                None,
+                "s",
+                "kdump.service's first load starts then (default: loaded before the run)",
+            ),
+        ),
+        subtables=("reload", "throttler", "kernel_update"),
+    ),
+    Table(
+        "kdump.reload",
+        "one kdumpctl reload: unload, then load (fixed, uniform(a, b) or lognormal(m, s))",
+        (
+            Key("unload", parse_distribution, Duration("fixed", 0.05), "s", "kexec -p -u"),
+            Key(
+                "load",
+                parse_distribution,
+                Duration("uniform", 0.5, 1.0),
+                "s",
+                "kexec -p, whole (kdump-utils 227c185)",
+            ),
+        ),
+    ),
+    Table(
+        "kdump.throttler",
+        "kdump-udev-throttler and kdumpctl's lock",
+        (
+            Key("sleep", parse_duration, 1.0, "s", "the throttler's sleep before settle"),
+            Key("settle_timeout", parse_duration, 3.0, "s", "udevadm settle --timeout"),
+            Key("kdumpctl_poll", to_positive_duration, 5.0, "s", "kdumpctl's lock poll"),
+        ),
+    ),
+    Table(
+        "kdump.kernel_update",
+        "an in-kernel update: no published timing, a model: fixed + bytes moved / bandwidth "
+        "(calibrated on libfdt, see bench_fdt)",
+        (
+            Key("fixed", parse_duration, 20e-6, "s", "per update"),
+            Key("bandwidth", to_bandwidth, 3.0 * GIB, "bytes/s", "bytes libfdt memmoves"),
+        ),
+    ),
+    Table(
+        "storm",
+        "a scripted phase of hotplug events ([[storm]], any number)",
+        (
+            Key("at", parse_duration, REQUIRED, "s", "when the first event happens"),
+            Key("action", to_choice(ACTIONS), REQUIRED, "", " | ".join(ACTIONS)),
+            Key("cores", to_positive_int, COMPUTED, "", "how many cores (cpu storms: required)"),
+            Key(
+                "size",
+                to_positive_size,
+                COMPUTED,
+                "bytes",
+                "how much memory (memory storms: this or blocks is required)",
+            ),
+            Key(
+                "blocks",
+                to_positive_int,
+                COMPUTED,
+                "",
+                "how many memory blocks (memory storms: this or size is required)",
+            ),
+            Key(
+                "every",
+                parse_duration,
+                0.0,
+                "s",
+                "spacing, required for more than one event (smt: between per-thread steps, "
+                "default machine.thread_online)",
+            ),
+            Key("jitter", parse_duration, 0.0, "s", "each event is delayed by uniform(0, jitter)"),
+            Key(
+                "threads",
+                to_positive_int,
+                COMPUTED,
+                "",
+                "smt storms: the SMT mode to switch to (ppc64_cpu --smt=N), at most machine.smt "
+                "(required there)",
+            ),
+            Key(
+                "from_capture",
+                to_str,
+                None,
+                "",
+                "instead of action: a udevadm monitor / journalctl -o json capture, relative "
+                'to the scenario file, replayed from at (default "0s" then); see '
+                "engine/scenario/capture.py",
+            ),
+        ),
+        array=True,
+    ),
+    Table(
+        "churn",
+        "Poisson hotplug churn ([[churn]], any number)",
+        (
+            Key("start", parse_duration, 0.0, "s", "from"),
+            Key("end", parse_duration, COMPUTED, "s", "until (default: the duration)"),
+            Key("rate", to_rate, REQUIRED, "per s", 'events: "2/s", "30/min" or a number per s'),
+            Key("cpu_fraction", to_fraction, 0.5, "", "share of CPU events, 0 to 1"),
+            Key("add_fraction", to_fraction, 0.5, "", "share of adds, 0 to 1"),
+        ),
+        array=True,
+    ),
+    Table(
+        "crash",
+        "crash probes and the Monte Carlo estimate",
+        (
+            Key(
+                "probes",
+                _any,
+                (),
+                "",
+                'a list of { at = "7s", cpu = 3 | "newest" | "random" }',
+            ),
+            Key("monte_carlo", to_int, 10000, "", "random panics sampled, 0 to 10000000"),
+        ),
+    ),
+    Table(
+        "crash.probes",
+        "one crash probe (an inline table in crash.probes)",
+        (
+            Key("at", parse_duration, REQUIRED, "s", "when the panic happens"),
+            Key("cpu", _any, "random", "", 'a thread number, "newest" or "random"'),
+        ),
+    ),
+    Table(
+        "compare",
+        "which strategies a run compares",
+        (
+            Key(
+                "strategies",
+                to_strategies,
+                COMPUTED,
+                "",
+                "a list of strategy names (default: every one, engine.strategies)",
+            ),
+        ),
+    ),
+)
+SCHEMA: dict[str, Table] = {t.name: t for t in TABLES}
+TOP_LEVEL: tuple[str, ...] = tuple(t.name for t in TABLES if "." not in t.name)
+
+
+def table_of(where: str) -> Table:
+    """The schema table of a dotted place: ``storm[2]`` -> storm, ``crash.probes[0]`` -> probes."""
+    parts = [p.split("[", 1)[0] for p in where.split(".")]
+    return SCHEMA[".".join(parts)]
+
+
+def shown(key: Key) -> str:
+    """The default as the reference writes it (in the key's own unit)."""
+    value = key.default
+    if value is REQUIRED:
+        return "required"
+    if value is COMPUTED:
+        return "see text"
+    if value is None:
+        return "none"
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if key.unit == "bytes" and isinstance(value, int):
+        return format_size(value).replace(" ", "")
+    if key.unit == "bytes/s" and isinstance(value, float):
+        return format_size(int(value)).replace(" ", "") + "/s"
+    if key.unit == "s" and isinstance(value, float):
+        for unit, factor in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+            if value >= factor or unit == "us":
+                return f"{value / factor:.6g}{unit}"
+    if isinstance(value, str):
+        return f'"{value}"' if len(value) < 30 else "(long: see engine/scenario/model.py)"
+    return repr(value) if not isinstance(value, tuple) else "[]"
+
+
+def reference() -> str:
+    """The key reference in Markdown, one section per table."""
+    lines = [
+        "# Scenario keys",
+        "",
+        "Generated from `engine/scenario/schema.py` by `python3 -m engine.scenario.schema`;",
+        'do not edit by hand. Sizes take units ("512MiB"), durations too ("250ms"), see',
+        "`engine/units.py`. At least one core and one memory block always stay present.",
+    ]
+    for table in TABLES:
+        header = f"[[{table.name}]]" if table.array else f"[{table.name}]"
+        lines += ["", f"## `{header}`", "", table.doc[0].upper() + table.doc[1:] + ".", ""]
+        lines += ["| key | unit | default | meaning |", "|---|---|---|---|"]
+        for key in table.keys:
+            lines.append(f"| `{key.name}` | {key.unit or '-'} | {shown(key)} | {key.doc} |")
+        if table.subtables:
+            subs = ", ".join(f"`[{table.name}.{s}]`" for s in table.subtables)
+            lines += ["", f"Subtables: {subs}."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(reference())
