@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
+from tui import textual_internals as internals  # noqa: E402
 from tui.factory import make_app  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "large_lpar.toml"
@@ -41,8 +42,7 @@ async def render(pilot) -> None:
     ``pilot.pause()`` would also sleep for idle detection (>= 20 ms), which measures
     the test harness rather than the app; this is the same work without the sleep.
     """
-    await pilot._wait_for_screen()
-    pilot.app.screen._on_timer_update()
+    await internals.one_frame(pilot)
 
 
 async def replay(

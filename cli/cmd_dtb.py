@@ -7,6 +7,7 @@ import sys
 
 from cli.to_stdout import STDOUT, check_output, write_output
 from engine.errors import InputError
+from engine.run.explain import PROVENANCE_TEXT, FdtProvenance
 from engine.run.session import Session
 from engine.scenario.load import load_scenario
 from engine.strategies import STRATEGY_NAMES
@@ -48,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     session = Session(scenario, strategy, args.seed)
     session.advance_to(at)
     blob = session.fdt_blob()
+    provenance = session.fdt_provenance()
+    if provenance != FdtProvenance.LIVE:
+        print(f"{args.output}: {PROVENANCE_TEXT[provenance]}", file=sys.stderr)
     path = write_output(args.output, blob, force=args.force, option="-o")
     # with `-o -` stdout carries the DTB itself (for `| dtc -I dtb`): the summary goes aside
     print(

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 
 from cli.to_stdout import check_output, write_output
+from engine.run.definitions import footnote
 from engine.run.exports import metrics_csv, series_csv, trace_jsonl
 from engine.run.metrics import Metrics
 from engine.run.outcomes import Outcome
@@ -143,6 +144,7 @@ def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
                 for i, (c, w) in enumerate(zip(r, widths, strict=True))
             ).rstrip()
         )
+    lines += ["", "Definitions:", footnote()]
     return "\n".join(lines)
 
 

@@ -57,6 +57,9 @@ def test_plot_draws_axes_and_one_labelled_series_per_strategy(capsys):
         ("storm.0.every=1s..2s", "--vary storm.0.every=1s..2s: "),  # range without step
         ("kdump.fdt_hole", "--vary kdump.fdt_hole: "),  # no values
         ("machine.smt=3", "--vary machine.smt=3: "),
+        ("nosuch.key=1", "--vary nosuch.key=1: "),  # unknown table: blamed on its key
+        # a clash of two values (the last event falls past the end): the point is named
+        ("storm.0.jitter=1h", "--vary point storm.0.cores=2, storm.0.jitter=1h: "),
     ],
 )
 def test_a_bad_vary_is_one_line_naming_it_exit_2_before_any_run(capsys, tmp_path, vary, named):

@@ -109,3 +109,16 @@ def test_a_new_table_is_added_for_a_key_the_file_does_not_have():
 def test_a_storm_index_past_the_end_names_how_many_there_are():
     with pytest.raises(ValueError, match="index 2 is past the end; the scenario has 2"):
         apply_point(DEFAULT.read_text(), grid([parse_vary("storm.2.every=1s")])[0])
+
+
+@given(
+    st.integers(0, 64),
+    st.integers(0, 64),
+    st.integers(1, 16),
+    st.sampled_from(["B", "KiB", "MiB", "ms", "s", "us", ""]),
+)
+def test_every_range_value_reads_back_from_its_text_as_itself(start, span, step, unit):
+    # sweep files store a value's text; reading it back must give the same TOML value
+    spec = f"{start}{unit}..{start + span}{unit}/{step}{unit}"
+    for value in parse_values(spec):
+        assert parse_scalar(value.text) == value.toml

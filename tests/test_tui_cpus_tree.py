@@ -176,46 +176,58 @@ def test_long_lines_end_in_an_ellipsis() -> None:
     with_tree(check, size=(20, 6))
 
 
-def test_only_changed_cores_are_touched_and_redrawn() -> None:
+def shown(tree: CpusTree, rows: int) -> list[object]:
+    """The strips the tree serves for its first ``rows`` lines, by identity (line 0, the
+    /cpus line, carries the cursor: a fresh strip each time, so it reads as None)."""
+    return [None, *(tree.render_line(y) for y in range(1, rows))]
+
+
+def test_a_sync_rebuilds_only_the_lines_of_the_cores_that_changed() -> None:
+    """Unchanged lines are served as the very same strips; a changed core's line is new."""
+
     async def check(tree: CpusTree, pilot) -> None:
         session = FakeSession([0, 1, 2, 3])
         tree.sync(session)
         await pilot.pause()
-        for y in range(6):
-            tree.render_line(y)
-        built = tree.strips_built
+        before = shown(tree, 5)  # /cpus and cores 0..3
         assert tree.sync(session) is False  # same generations: nothing read
+        assert all(a is b for a, b in zip(before[1:], shown(tree, 5)[1:], strict=True))
         session.machine.set([0, 1, 2, 3], offline=(4, 5))  # core 2 goes offline
         assert tree.sync(session)
-        assert tree.touched == 1
-        for y in range(6):
-            tree.render_line(y)
-        assert tree.strips_built == built + 2  # that core's line and the /cpus line
+        after = shown(tree, 5)
+        rebuilt = [y for y in range(1, 5) if after[y] is not before[y]]
+        assert rebuilt == [3]  # core 2's line (line 3)
+        assert tree.entry(4).status == "offline"
         session.machine.set([0, 1, 2, 3, 4])  # core 4 online, not in the FDT yet
         tree.sync(session)
-        assert tree.touched == 2  # core 2 back online, core 4 appears MISSING
+        assert (tree.entry(4).status, tree.entry(8).status) == ("online", "missing")
+        again = shown(tree, 6)
         session.hole.write([0, 1, 2, 3, 4])  # its node written: only core 4 changes
         tree.sync(session)
-        assert tree.touched == 1
+        last = shown(tree, 6)
+        assert [y for y in range(1, 6) if last[y] is not again[y]] == [5]
         assert tree.entry(8).status == "online"
 
     with_tree(check)
 
 
-def test_equal_properties_in_new_dicts_touch_nothing() -> None:
+def test_equal_properties_in_new_dicts_redraw_nothing() -> None:
     """A new decode of the same node bytes (the strings block moved) redraws no core."""
 
     async def check(tree: CpusTree, pilot) -> None:
         session = FakeSession([0, 1, 2])
         tree.sync(session)
+        await pilot.pause()
+        before = shown(tree, 4)
         session.hole.nodes = [node(c) for c in (0, 1, 2)]  # equal, not the same dicts
         session.hole.generation += 1
         assert tree.sync(session)
-        assert tree.touched == 0
+        assert all(a is b for a, b in zip(before[1:], shown(tree, 4)[1:], strict=True))
         assert all(tree.entry(2 * c).props is session.hole.nodes[c][1] for c in range(3))
         session.machine.set([0, 1, 2], offline=(2, 3))
         tree.sync(session)
-        assert tree.touched == 1
+        after = shown(tree, 4)
+        assert [y for y in range(1, 4) if after[y] is not before[y]] == [2]
 
     with_tree(check)
 

@@ -80,3 +80,48 @@ def test_small_terminal(snap_compare) -> None:
     """80x24, udev-reload in the unload window: compact region, tree, stats and timeline."""
     app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
     assert snap_compare(app, terminal_size=(80, 24), run_before=zoom_in)
+
+
+HOLE_TOO_SMALL = ROOT / "scenarios" / "hole_too_small.toml"
+MIXED = ROOT / "scenarios" / "mixed_churn.toml"
+
+
+def test_legend_strip(snap_compare) -> None:
+    """``l``: the legend strip under the timeline, every glyph of every lane."""
+    app = make_app(DEFAULT, "udev-reload", at=IN_WINDOW_S)
+    assert snap_compare(app, terminal_size=(160, 50), press=["l"])
+
+
+def test_lost_probe_detail(snap_compare) -> None:
+    """hole_too_small under fdt-hole, ``j j`` from 10 s: the second probe at 10.77 s, on
+    CPU 0, is lost (cpu-missing-in-fdt: the boot core's node went on NOSPACE) and
+    nothing covered it."""
+    app = make_app(HOLE_TOO_SMALL, "fdt-hole", at=10.0)
+    assert snap_compare(app, terminal_size=(160, 50), press=["j", "j"])
+
+
+def test_verdict_at_the_end_of_the_default_scenario(snap_compare) -> None:
+    """The verdict of udev-reload vs fdt-hole at 90 s: exposure, longest window, probes
+    lost and why, P(captured) with its interval, reloads, updates, hole use, settle."""
+    app = make_app(DEFAULT, "udev-reload", at=90.0, compare="fdt-hole")
+    assert snap_compare(app, terminal_size=(160, 50), press=["V"])
+
+
+def test_compare_hole_too_small_nospace_on_both_sides(snap_compare) -> None:
+    """fdt-hole vs crash-hotplug at 60 s: one table with NOSPACE (15 vs 0), probes lost,
+    the difference column; FDT STALE on the left; charts on one y-scale."""
+    app = make_app(HOLE_TOO_SMALL, "fdt-hole", at=60.0, compare="crash-hotplug")
+    assert snap_compare(app, terminal_size=(160, 50))
+
+
+def test_memory_view_during_mixed_churn(snap_compare) -> None:
+    """``m`` at 44 s under fdt-hole: 256 MiB online at 0xff0000000 is in no PT_LOAD."""
+    app = make_app(MIXED, "fdt-hole", at=44.0)
+    assert snap_compare(app, terminal_size=(120, 40), press=["m"])
+
+
+def test_coarse_zoom_tells_fdt_hole_from_udev_reload(snap_compare) -> None:
+    """The whole default run at 1 s a column: udev-reload's readiness is a full red band
+    (85 s of exposure), fdt-hole's a few low slivers (0.7 s)."""
+    app = make_app(DEFAULT, "udev-reload", at=90.0, compare="fdt-hole")
+    assert snap_compare(app, terminal_size=(160, 50))

@@ -42,6 +42,15 @@ HISTORY = [
 ]
 
 
+def exposure_between(edges: list[float]) -> list[float]:
+    """The integral of p_no_dump over each interval of HISTORY (what the engine gives)."""
+
+    def cumulative(t: float) -> float:
+        return sum(r.p_no_dump * max(0.0, min(t, r.t1_s) - r.t0_s) for r in HISTORY)
+
+    return [cumulative(b) - cumulative(a) for a, b in zip(edges, edges[1:], strict=False)]
+
+
 class TimelineApp(App[None]):
     def __init__(self) -> None:
         super().__init__()
@@ -65,7 +74,7 @@ def with_timeline(check) -> None:
         app = TimelineApp()
         async with app.run_test(size=(LABEL_W + 22, 12)) as pilot:
             tl = app.query_one(RaceTimeline)
-            tl.feed(RECORDS, HISTORY, now_s=5.0, duration_s=10.0)
+            tl.feed(RECORDS, HISTORY, now_s=5.0, duration_s=10.0, exposure_between=exposure_between)
             await pilot.pause()
             check(tl)
 
@@ -95,7 +104,7 @@ def _each_lane_on_its_row_at_its_time(timeline: RaceTimeline) -> None:
     assert plot(timeline, ROW["hotplug"])[4] == "+"  # 2.0 s / 0.5 s per column
     assert plot(timeline, ROW["uevent"])[4] == "•"
     reload = plot(timeline, ROW["reload"])
-    assert reload[4] == "+"  # queued at 2.2 s
+    assert reload[4] == "◦"  # queued at 2.2 s
     assert reload[5:7] == "━━"  # image gone from 2.5 s ...
     assert reload[7:8] == "▓"  # ... the copy under the kexec lock from 3.5 s to 4 s
     assert reload[8] == " "  # loaded again at 4 s
@@ -103,7 +112,7 @@ def _each_lane_on_its_row_at_its_time(timeline: RaceTimeline) -> None:
     assert crash[6] == "✗"  # probe at 3 s: no dump
     readiness = plot(timeline, ROW["readiness"])
     assert readiness[:4] == "────"  # captured until 2 s
-    assert readiness[4] == "▄"  # new CPU missing from the FDT
+    assert readiness[4] == "▁"  # 8 of 72 CPUs missing from the FDT: 1/9 of the column
     assert readiness[5:8] == "███"  # no image at all
     assert readiness[8:10] == "──"
 
@@ -126,7 +135,9 @@ def _short_window_stays_visible_zoomed_out(timeline: RaceTimeline) -> None:
     timeline.zoom_by(+2)  # 0.5 -> 2 s per column
     assert timeline.spc == 2.0
     readiness = plot(timeline, ROW["readiness"])
-    assert readiness[1] == "█"  # 2-4 s column: the no-dump window wins over "captured"
+    # 2-4 s column: 0.5 s x 8/72 + 1.5 s x 1 = 1.556 s of 2 s with no dump: 7/8 high
+    assert readiness[1] == "▇"
+    assert readiness[0] == "─"  # 0-2 s: every CPU covered
 
 
 def test_zoom_in_and_scroll() -> None:
@@ -148,18 +159,14 @@ def test_unchanged_lanes_come_from_the_cache() -> None:
 
 
 def _unchanged_lanes_come_from_the_cache(timeline: RaceTimeline) -> None:
-    for row in range(len(LANES) + 1):
-        timeline.render_line(row)
-    built = timeline.strips_built
-    for row in range(len(LANES) + 1):
-        timeline.render_line(row)
-    assert timeline.strips_built == built
+    rows = range(len(LANES) + 1)
+    before = [timeline.lane_strip(row) for row in rows]
+    assert all(timeline.lane_strip(row) is before[row] for row in rows)
     # one more record on the crash lane rebuilds that lane only
     more = [*RECORDS, rec(10, 4.5, "crash-probe", cpu=0, result="captured")]
     timeline.feed(more, HISTORY, now_s=5.0, duration_s=10.0)
-    for row in range(len(LANES) + 1):
-        timeline.render_line(row)
-    assert timeline.strips_built == built + 1
+    after = [timeline.lane_strip(row) for row in rows]
+    assert [row for row in rows if after[row] is not before[row]] == [ROW["crash"]]
     assert plot(timeline, ROW["crash"])[9] == "✓"
 
 

@@ -140,6 +140,92 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "open_scenario", "o", "o", "Open", "Open scenario", "Open another scenario file (.toml)."
     ),
+    Command(
+        "toggle_legend",
+        "l",
+        "l",
+        "Legend",
+        "Toggle the legend",
+        "Show or hide the legend strip: every glyph of every lane and what it means.",
+    ),
+    Command(
+        "toggle_memory",
+        "m",
+        "m",
+        "Memory",
+        "Toggle the memory view",
+        "The elfcorehdr's PT_LOAD ranges against the online memory blocks, in place of "
+        "the crash region (what an 'incomplete' dump misses).",
+    ),
+    Command(
+        "verdict",
+        "V",
+        "V",
+        "Verdict",
+        "Show the verdict",
+        "The summary per strategy (shown by itself when a replay reaches its end).",
+    ),
+    Command("fit_run", "f", "f", "Fit", "Fit the whole run", "Zoom out to the whole run."),
+    Command(
+        "next_window",
+        "w",
+        "w / W",
+        "Window",
+        "Jump to the next no-dump window",
+        "Next (W: previous) instant a no-dump window opens.",
+        show=False,
+    ),
+    Command("prev_window", "W", "W", "", "Jump to the previous no-dump window", "", show=False),
+    Command(
+        "next_probe",
+        "j",
+        "j / J",
+        "Probe",
+        "Select the next crash probe",
+        "Next (J: previous) crash probe: jump to it and show its CPU, outcome, cause and "
+        "what would have covered it.",
+        show=False,
+    ),
+    Command("prev_probe", "J", "J", "", "Select the previous crash probe", "", show=False),
+    Command(
+        "next_reload",
+        "g",
+        "g / G",
+        "Reload",
+        "Jump to the next reload",
+        "Next (G: previous) kdumpctl reload (its unload).",
+        show=False,
+    ),
+    Command("prev_reload", "G", "G", "", "Jump to the previous reload", "", show=False),
+    Command(
+        "next_update",
+        "u",
+        "u / U",
+        "Update",
+        "Jump to the next kernel update",
+        "Next (U: previous) in-kernel update of the crash image.",
+        show=False,
+    ),
+    Command("prev_update", "U", "U", "", "Jump to the previous kernel update", "", show=False),
+    Command(
+        "next_nospace",
+        "h",
+        "h / H",
+        "NOSPACE",
+        "Jump to the next NOSPACE",
+        "Next (H: previous) update that failed for want of room in the FDT hole.",
+        show=False,
+    ),
+    Command("prev_nospace", "H", "H", "", "Jump to the previous NOSPACE", "", show=False),
+    Command(
+        "next_second_strategy",
+        "t",
+        "t",
+        "Other",
+        "Switch the compared strategy",
+        "In compare mode: restart with the next strategy on the right-hand side (s: left).",
+        show=False,
+    ),
     Command("help", "question_mark,f1", "?", "Help", "Help", "Show every command and its key."),
     Command("quit", "q", "q", "Quit", "Quit", "Leave kdump-storm.", show=False),
 )
@@ -176,5 +262,5 @@ class StormCommands(Provider):
 
 
 def help_rows() -> list[tuple[str, str, str]]:
-    """(key, title, help) rows for the help screen."""
-    return [(c.key_display, c.title, c.help) for c in COMMANDS]
+    """(key, title, help) rows for the help screen (a pair of jumps is one row)."""
+    return [(c.key_display, c.title, c.help) for c in COMMANDS if c.help]

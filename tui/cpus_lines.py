@@ -16,6 +16,7 @@ from types import MappingProxyType
 from rich.style import Style
 
 from engine.devicetree.cpu_coverage import CoreCoverage
+from tui import palette
 
 SERVERS = "ibm,ppc-interrupt-server#s"
 FIRST_PROPS = {
@@ -149,7 +150,7 @@ def header_pieces(entries: dict[int, CoreEntry], order: list[int]) -> list[Piece
     if missing:
         names = ", ".join(e.name.rpartition("@")[2] for e in missing[:3])
         more = "…" if len(missing) > 3 else ""
-        pieces.append((f"  MISSING: @{names}{more}", style("bold white on red")))
+        pieces.append((f"  MISSING: @{names}{more}", style(palette.ALARM)))
     return pieces
 
 
@@ -157,15 +158,15 @@ def core_pieces(entry: CoreEntry) -> list[Piece]:
     """The core's own line: in the FDT and online, MISSING, or in the FDT but offline."""
     if entry.status == "missing":
         return [
-            ("✗ ", style("bold red")),
-            (entry.name, style("bold red")),
-            (" MISSING: panic lost", style("bold white on red")),
+            ("✗ ", style(palette.BAD)),
+            (entry.name, style(palette.BAD)),
+            (" MISSING: panic lost", style(palette.ALARM)),
         ]
     if entry.status == "online":
         return [
-            ("✓ ", style("bold green")),
+            ("✓ ", style(palette.GOOD)),
             (entry.name, style("")),
-            (f"  online {len(entry.online)}/{len(entry.threads)}", style("green")),
+            (f"  online {len(entry.online)}/{len(entry.threads)}", style(palette.OK)),
         ]
     return [
         ("○ ", style("dim")),
@@ -180,9 +181,9 @@ def threads_pieces(entry: CoreEntry) -> list[Piece]:
     missing = entry.status == "missing"
     for t in entry.threads:
         if missing:
-            pieces.append((f"{t}✗ ", style("bold red")))
+            pieces.append((f"{t}✗ ", style(palette.BAD)))
         elif t in entry.online:
-            pieces.append((f"{t}✓ ", style("green")))
+            pieces.append((f"{t}✓ ", style(palette.OK)))
         else:
             pieces.append((f"{t}○ ", style("dim")))
     return pieces

@@ -12,6 +12,13 @@ from pathlib import Path
 from engine.devicetree.cpu_coverage import CoreCoverage
 from engine.errors import InputError
 from engine.output_file import write_fresh_file
+from engine.run.definitions import DEFINITIONS
+from engine.run.explain import (
+    PROVENANCE_TEXT,
+    FdtProvenance,
+    MemoryCoverage,
+    ProbeExplanation,
+)
 from engine.run.lockstep import Lockstep
 from engine.run.metrics import Metrics
 from engine.run.outcomes import Cause, Outcome, Readiness, Result
@@ -32,6 +39,9 @@ DEFAULT_SCENARIO = DEFAULT
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "FdtProvenance",
+    "MemoryCoverage",
+    "ProbeExplanation",
     "Aggregate",
     "Chart",
     "Point",
@@ -96,6 +106,22 @@ def scenario_label(scenario: Scenario, path: str | Path | None) -> str:
 def lockstep(sessions: Sequence[Session]) -> Lockstep:
     """The engine's lock step over ``sessions`` (compare mode): one simulated clock."""
     return Lockstep(sessions)
+
+
+def provenance_text(provenance: FdtProvenance) -> str:
+    """What the bytes in the FDT segment or hole are (``Session.fdt_provenance()``)."""
+    return PROVENANCE_TEXT[provenance]
+
+
+def metrics_of(session: Session, monte_carlo_runs: int | None = 0) -> Metrics:
+    """``Session.metrics()``; 0 Monte Carlo runs while playing (cheap), None: the
+    scenario's count (the verdict)."""
+    return session.metrics(monte_carlo_runs=monte_carlo_runs)
+
+
+def definitions() -> tuple[tuple[str, str], ...]:
+    """(term, definition) of the run's figures: exposure, at risk, settle, P(captured)..."""
+    return DEFINITIONS
 
 
 # -- sweeps (issue 13): the browser reads a sweep's rows; the engine reduces them ------

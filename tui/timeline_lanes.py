@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from tui import legend
 from tui.engine_link import Readiness, Record
 
 Cell = tuple[str, str]
@@ -43,47 +44,16 @@ class Mark:
     rank: int
 
 
-# record kind -> (lane, mark char, style, rank) for point events
+# the glyphs are tui.legend's; these are its tables in the shape the lanes read
 MARKS: dict[str, tuple[str, str, str, int]] = {
-    "core-add": ("hotplug", "+", "bold green", 3),
-    "core-remove": ("hotplug", "−", "bold magenta", 2),
-    "block-add": ("hotplug", "▪", "bold blue", 1),
-    "block-remove": ("hotplug", "▫", "bold blue", 1),
-    "uevent": ("uevent", "•", "cyan", 1),
-    "throttler-drop": ("udev", "✗", "bold red", 5),
-    "reload-queued": ("reload", "+", "yellow", 1),
-    "update-skip": ("kernel", "!", "bold red", 5),
-    "update-nospace": ("kernel", "✗", "bold white on red", 6),
-    # issue 9: a load's copy landing on the RFC's lock-free update; crash_hotplug reads 0
-    "fdt-overlap": ("kernel", "≠", "bold white on red", 6),
-    "crash-hotplug-read": ("udev", "0", "bold yellow", 2),
+    kind: (lane, g.char, g.style, g.rank) for kind, (lane, g) in legend.MARKS.items()
 }
 # span start kind -> (lane, span char, style, rank); the end shares the start's span id
 SPANS: dict[str, tuple[str, str, str, int]] = {
-    "throttler-start": ("udev", "~", "yellow", 2),
-    # unload then load: one unbroken bar while no image is loaded
-    "unload-start": ("reload", "━", "bold red", 3),
-    "load-start": ("reload", "━", "bold red", 3),
-    "lock-taken": ("reload", "▓", "bold white on red", 4),
-    "update-start": ("kernel", "▆", "bold yellow", 3),
+    kind: (lane, g.char, g.style, g.rank) for kind, (lane, g) in legend.SPANS.items()
 }
 
-CRASH_MARK: dict[str, tuple[str, str, int]] = {
-    "captured": ("✓", "bold green", 1),
-    "incomplete": ("◐", "bold yellow", 2),
-    "no-dump": ("✗", "bold white on red", 3),
-}
-
-# (lane id, gutter label)
-LANES: tuple[tuple[str, str], ...] = (
-    ("hotplug", "hotplug"),
-    ("uevent", "uevents"),
-    ("udev", "udev/throttler"),
-    ("reload", "kdumpctl"),
-    ("kernel", "kernel update"),
-    ("readiness", "readiness"),
-    ("crash", "crashes"),
-)
+LANES = legend.LANES
 
 
 @dataclass(slots=True)
@@ -228,9 +198,10 @@ class Lanes:
                 lane, bar = self._open.pop(record.span)
                 lane.close(bar, record.t_s)
         if kind == "crash-probe":
+            cause = record.detail.get("cause")
             result = str(record.detail.get("result", ""))
-            char, style, rank = CRASH_MARK.get(result, ("?", "bold", 1))
-            self.lanes["crash"].add_mark(Mark(record.t_s, char, style, rank))
+            g = legend.probe_glyph(result, str(cause) if cause is not None else None)
+            self.lanes["crash"].add_mark(Mark(record.t_s, g.char, g.style, g.rank))
 
     @property
     def readiness_resume(self) -> int:
@@ -265,14 +236,13 @@ class Lanes:
 
 
 def readiness_look(r: Readiness) -> tuple[str, str, int]:
-    """no dump: red (full block when no image at all); incomplete: yellow; captured: green."""
-    if r.p_no_dump >= 1.0:
-        return "█", "bold red", 3
+    """A segment's own look; ``RaceTimeline`` then shades each column by its share of time
+    with no dump (``Session.exposure_between``), so the height is the same at any zoom."""
     if r.p_no_dump > 0.0:
-        return "▄", "bold red", 3
+        return legend.NO_DUMP_LEVELS[-1], legend.NO_DUMP.style, legend.NO_DUMP.rank
     if r.p_incomplete > 0.0:
-        return "▒", "bold yellow", 2
-    return "─", "green", 1
+        return legend.INCOMPLETE.char, legend.INCOMPLETE.style, legend.INCOMPLETE.rank
+    return legend.READY.char, legend.READY.style, legend.READY.rank
 
 
 def _tail(items: Sequence[Record], start: int) -> Iterable[Record]:

@@ -8,8 +8,9 @@ out is engine state to read; nothing here knows about a UI.
 
 from __future__ import annotations
 
+import bisect
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine.devicetree.cpu_coverage import CoreCoverage, core_coverage
 from engine.devicetree.fdt_hole import FdtHole
@@ -17,6 +18,18 @@ from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
 from engine.kexec.crash_region import CrashRegion
 from engine.kexec.image import ImageState
 from engine.machine.topology import Machine
+from engine.run.explain import (
+    CrashTarget,
+    FdtProvenance,
+    MemoryCoverage,
+    ProbeExplanation,
+    Window,
+    explain_probe,
+    fdt_provenance,
+    memory_coverage,
+    no_dump_windows,
+    not_possible_thread,
+)
 from engine.run.metrics import Metrics, compute_metrics
 from engine.run.outcomes import Outcome, Readiness
 from engine.run.simulation import Simulation
@@ -98,6 +111,26 @@ class Session:
             env.step()
         return None
 
+    def finish_instant(self) -> None:
+        """Process every event due at the current instant: the state once it is complete
+        (``advance_to(t)`` stops before the events at ``t``; a jump lands after them)."""
+        env = self.sim.env
+        while env.peek() <= env.now and env.peek() < self.duration_s:
+            env.step()
+        self._stepped = len(self.sim.trace)
+
+    def run_until(self, done: Callable[[], bool]) -> bool:
+        """Step instant by instant until ``done()`` holds once an instant is complete;
+        False (at the end of the run) when it never does."""
+        env = self.sim.env
+        while env.peek() < self.duration_s:
+            env.step()
+            self.finish_instant()
+            if done():
+                return True
+        self.advance_to(self.duration_s)
+        return False
+
     def run_to_end(self) -> None:
         self.advance_to(self.duration_s)
 
@@ -170,13 +203,87 @@ class Session:
         now = history[-1].closed(self.now_s)
         return [*self._exposure, (self.now_s, total + now.exposure_s)]
 
+    def exposure_between(self, edges_s: Sequence[float]) -> list[float]:
+        """Exposure (s) within each ``[edges_s[i], edges_s[i + 1]]``, up to now.
+
+        P(no dump) is constant between two points of ``exposure_series()``, so the
+        cumulative exposure is linear there: a reader asking for many small intervals
+        (a timeline column each) gets the same integral the metrics take.
+        """
+        series = self.exposure_series()
+        times = [t for t, _ in series]
+        now = self.now_s
+
+        def cumulative(t_s: float) -> float:
+            t_s = min(max(t_s, 0.0), now)
+            k = bisect.bisect_right(times, t_s) - 1
+            if k < 0:
+                return 0.0
+            if k + 1 >= len(series):
+                return series[-1][1]
+            (t0, e0), (t1, e1) = series[k], series[k + 1]
+            return e0 if t1 <= t0 else e0 + (e1 - e0) * (t_s - t0) / (t1 - t0)
+
+        values = [cumulative(t) for t in edges_s]
+        return [max(b - a, 0.0) for a, b in zip(values, values[1:], strict=False)]
+
+    def crash_target(self, cpu: int | str) -> CrashTarget:
+        """Whether a panic can be injected on ``cpu`` now, and if not why (nothing recorded).
+
+        A thread that is not possible gets the scenario reader's message; a possible
+        one that is offline cannot panic (no code runs on it).
+        """
+        if isinstance(cpu, int):
+            problem = not_possible_thread(cpu, self.machine.threads_possible)
+            if problem is None and cpu not in self.machine.online_threads:
+                problem = f"thread {cpu} is offline: no panic can start on it"
+            return CrashTarget(cpu, problem)
+        if cpu not in ("newest", "random"):
+            return CrashTarget(cpu, f"expected a thread number, 'newest' or 'random'; got {cpu!r}")
+        return CrashTarget(cpu, None if self.machine.online_threads else "no online CPU")
+
     def hole_fill_series(self) -> Sequence[tuple[float, int]]:
         """(t_s, bytes used in the FDT segment or hole) at every change of its fill."""
         return tuple(self.sim.hole_fill)
 
     def crash(self, cpu: int | str = "newest") -> Outcome | None:
-        """A panic now on ``cpu``: its outcome, recorded in the trace."""
+        """A panic now on ``cpu``: its outcome, recorded in the trace.
+
+        Raises ``ValueError`` (recording nothing) for a CPU ``crash_target`` refuses.
+        """
+        problem = self.crash_target(cpu).problem
+        if problem is not None and cpu not in ("newest", "random"):
+            raise ValueError(problem)
         return self.sim.probe(cpu)
+
+    # ------------------------------------------------------ explanations
+    def probe_explanations(self) -> list[ProbeExplanation]:
+        """Every crash probe so far with its cause and what ended its window."""
+        probes = [r for r in self.sim.trace.records if r.kind == "crash-probe"]
+        history, records = self.sim.history, self.sim.trace.records
+        return [
+            explain_probe(outcome, record.seq, history, records)
+            for outcome, record in zip(self.sim.probes, probes, strict=True)
+        ]
+
+    def no_dump_windows(self) -> list[Window]:
+        """Maximal stretches with ``p_no_dump > 0`` so far, the last one maybe still open."""
+        return no_dump_windows(self.sim.history, self.now_s)
+
+    def fdt_provenance(self) -> FdtProvenance:
+        """Whether the FDT in the segment or hole is the live image's, or what it is."""
+        return fdt_provenance(self.image)
+
+    def memory_coverage(self) -> MemoryCoverage:
+        """The elfcorehdr's PT_LOAD ranges against the memory blocks online now."""
+        m = self.machine
+        return memory_coverage(
+            self.sim.elfcorehdr.ram_ranges,
+            m.blocks_online,
+            self.sim.image.elfcorehdr_blocks,
+            m.memory_block_bytes,
+            m.memory_possible_bytes,
+        )
 
     def metrics(self, *, monte_carlo_runs: int | None = None) -> Metrics:
         return compute_metrics(self.sim, monte_carlo_runs=monte_carlo_runs)

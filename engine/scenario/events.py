@@ -172,8 +172,15 @@ def read_crash(
             r.error(f"{pw}.at", f"{at:g}s is past the end (scenario.duration = {duration:g}s)")
         if cpu not in PROBE_CPUS and (isinstance(cpu, bool | str) or not isinstance(cpu, int)):
             r.error(f"{pw}.cpu", f"expected a thread number, 'newest' or 'random'; got {cpu!r}")
-        elif isinstance(cpu, int) and threads is not None and not 0 <= cpu < threads:
-            r.error(f"{pw}.cpu", f"thread {cpu} is not a possible thread (0 to {threads - 1})")
+        elif isinstance(cpu, int) and threads is not None and not_possible_thread(cpu, threads):
+            r.error(f"{pw}.cpu", not_possible_thread(cpu, threads) or "")
         elif at is not None:
             probes.append(Probe(at, cpu))
     return CrashSpec(tuple(probes), monte_carlo if monte_carlo is not None else 10000)
+
+
+def not_possible_thread(cpu: int, threads_possible: int) -> str | None:
+    """Why ``cpu`` cannot be crashed on (the same words for a scenario file and the TUI)."""
+    if 0 <= cpu < threads_possible:
+        return None
+    return f"thread {cpu} is not a possible thread (0 to {threads_possible - 1})"

@@ -7,6 +7,7 @@ between values, the point) and the reader's own reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,16 +70,23 @@ def _parse_point(text: str, source: str, base_dir: Path | None, point: Point) ->
 
 
 def _point_error(err: InputError, point: Point) -> InputError:
-    blamed = None
-    if err.where:
-        try:
-            where = parse_key(err.where)
-        except ValueError:
-            where = ()
-        blamed = next((s for s in point.settings if parse_key(s.key) == where), None)
+    where = _where_path(err.where or "")
+    blamed = next((s for s in point.settings if _within(parse_key(s.key), where)), None)
     name = f"--vary {blamed.key}={blamed.value.text}" if blamed else f"--vary point {point.label()}"
     line = None if blamed else err.line  # a varied key's line is not the user's
     return InputError(name, str(InputError(err.source, err.reason, where=err.where, line=line)))
+
+
+def _where_path(where: str) -> tuple[str | int, ...]:
+    """The reader's ``storm[0].every`` as ("storm", 0, "every")."""
+    parts = re.sub(r"\[(\d+)\]", r".\1", where).split(".") if where else []
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def _within(key: tuple[str | int, ...], where: tuple[str | int, ...]) -> bool:
+    """The error is about this key, or a table on its path (``udev`` for ``udev.pid1``)."""
+    n = min(len(key), len(where))
+    return n > 0 and key[:n] == where[:n] and len(where) <= len(key)
 
 
 def metric_names(scenario: Scenario, strategy: str) -> list[str]:

@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui import commands, engine_link, export
+from tui.engine_link import Outcome, Record
 from tui.messages import SeekRequested
 from tui.playback import Playback
 from tui.runs import Runs
 from tui.screens.help import HelpScreen
+from tui.screens.main_views import ViewActions
 from tui.screens.prompt import PromptScreen
+from tui.widgets.compare_table import CompareTable
 from tui.widgets.header import SimHeader
+from tui.widgets.legend_strip import LegendStrip
 from tui.widgets.session_pane import SessionPane
 
-METRICS_EVERY_FRAMES = 8  # ~4 metrics refreshes per second at 30 frames/s
-CHART_EVERY_FRAMES = 16  # ~2 exposure chart redraws per second (plotext: ~30 ms each)
-FAST_SPEED = 100  # from this speed on the chart is redrawn once a second: every frame is busy
-CHART_EVERY_FRAMES_FAST = 32
+# ~4 refreshes per second at 30 frames/s: the stats and the chart lag the clock by at
+# most this many frames while playing (and not at all once paused, stepped or seeked);
+# the chart (plotext: ~10-30 ms) is drawn half a period after the metrics
+METRICS_EVERY_FRAMES = 8
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ViewActions):
     """Drives the sessions and pushes their state into the panes."""
 
     BINDINGS = commands.bindings()
@@ -50,15 +52,19 @@ class MainScreen(Screen[None]):
         self.export_dir = export_dir or Path.cwd()
         self.live = live
         self.frames = 0
-        self.last_step: list[tuple[int, Any]] = []  # (session index, record) pairs
-        self.last_crash: list[Any] = []
+        self.last_step: list[tuple[int, Record]] = []  # (session index, record) pairs
+        self.last_crash: list[Outcome | None] = []
         self.last_exports: list[Path] = []
+        self.selected_probe: int | None = None  # the trace seq of the probe whose detail shows
+        self.verdict_shown = False
 
     def compose(self) -> ComposeResult:
         yield SimHeader()
         with Horizontal(id="panes"):
             for i, session in enumerate(self.runs.sessions):
                 yield SessionPane(session, classes="pane second" if i else "pane")
+        yield LegendStrip()
+        yield CompareTable(id="compare", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -101,12 +107,44 @@ class MainScreen(Screen[None]):
         chart: bool = False,
         follow: bool = False,
     ) -> None:
-        """Panes and header from the sessions; ``stats`` redraws metrics and chart too."""
+        """Panes and header from the sessions; ``stats`` redraws metrics and chart too.
+
+        In compare mode the numbers go in one table, and both charts share a y-scale.
+        """
+        comparing = len(self.runs.sessions) > 1
+        y_max = None
+        if comparing and (stats or chart):
+            y_max = max(s.exposure_series()[-1][1] for s in self.runs.sessions)
         for pane, session in zip(self.panes, self.runs.sessions, strict=False):
             if pane.session is not session:
                 pane.replace_session(session)
-            pane.sync(metrics=stats or metrics, chart=stats or chart, follow=follow)
+            pane.comparing = comparing
+            pane.sync(
+                metrics=(stats or metrics) and not comparing,
+                chart=stats or chart,
+                follow=follow,
+                y_max=y_max,
+                probe=self.selected_probe if (stats or metrics) else -1,
+            )
+        table = self.query_one(CompareTable)
+        table.display = comparing
+        self.query_one("#panes").set_class(comparing, "-comparing")
+        if comparing and (stats or metrics):
+            table.show(
+                self.runs.strategies,
+                [engine_link.metrics_of(s) for s in self.runs.sessions],
+            )
         self._update_header()
+
+    def compare_table_text(self) -> str:
+        """The compare table as plain text (what it shows)."""
+        import io
+
+        from rich.console import Console
+
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(self.query_one(CompareTable).table)
+        return console.export_text()
 
     def advance_frames(self, count: int = 1) -> None:
         """Play ``count`` frames (the timer calls this with 1; tests call it directly).
@@ -124,13 +162,12 @@ class MainScreen(Screen[None]):
             self.frames += 1
             if self.runs.finished:
                 self.playback.playing = False
-            chart_every = (
-                CHART_EVERY_FRAMES_FAST if self.playback.speed >= FAST_SPEED else CHART_EVERY_FRAMES
-            )
+                self.call_later(self.maybe_verdict)
+            phase = self.frames % METRICS_EVERY_FRAMES
             self._sync(  # metrics and chart never on the same frame
                 stats=self.runs.finished,
-                metrics=self.frames % METRICS_EVERY_FRAMES == 0,
-                chart=self.frames % chart_every == METRICS_EVERY_FRAMES // 2,
+                metrics=phase == 0,
+                chart=phase == METRICS_EVERY_FRAMES // 2,
                 follow=True,
             )
 
@@ -146,12 +183,14 @@ class MainScreen(Screen[None]):
     def action_toggle_play(self) -> None:
         if self.runs.finished and not self.playback.playing:
             self.action_restart()
-        self.playback.toggle()
+        if not self.playback.toggle():
+            self._sync(stats=True)  # paused: every panel at the header's instant
         self._update_header()
 
     def action_step(self) -> None:
         self.last_step = self.runs.step()
         self._sync(stats=True, follow=True)
+        self.maybe_verdict()
 
     def action_faster(self) -> None:
         self.playback.faster()
@@ -162,6 +201,7 @@ class MainScreen(Screen[None]):
         self._update_header()
 
     def action_restart(self) -> None:
+        self.verdict_shown = False
         self.runs.restart()
         self._sync(stats=True)
         for pane in self.panes:
@@ -173,6 +213,7 @@ class MainScreen(Screen[None]):
         nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
         self.runs.restart(0, nxt)
         self.runs.restart()  # the other side of a comparison restarts too: same clock
+        self.verdict_shown = False
         self._sync(stats=True)
         self.notify(f"strategy {nxt}: restarted on the same storm", timeout=3)
 
@@ -203,8 +244,17 @@ class MainScreen(Screen[None]):
             PromptScreen("Crash now on CPU (thread number, or newest):", "newest"), answer
         )
 
-    def crash(self, cpu: int | str) -> list[Any]:
-        """A panic now on ``cpu`` in every session; the outcomes go on the timelines."""
+    def crash(self, cpu: int | str) -> list[Outcome | None]:
+        """A panic now on ``cpu`` in every session; the outcomes go on the timelines.
+
+        A CPU the engine refuses (not a possible thread, offline) records nothing.
+        """
+        for session in self.runs.sessions:
+            problem = session.crash_target(cpu).problem
+            if problem is not None and cpu != "newest":
+                self.last_crash = []
+                self.notify(f"no crash injected: {problem}", severity="error", timeout=6)
+                return self.last_crash
         self.last_crash = [s.crash(cpu) for s in self.runs.sessions]
         self._sync(stats=True)
         for session, outcome in zip(self.runs.sessions, self.last_crash, strict=True):
@@ -221,6 +271,10 @@ class MainScreen(Screen[None]):
 
     def action_export_fdt(self) -> None:
         self._export("fdt", ".dtb", lambda s: [s.hole.packed()])
+        for session, path in zip(self.runs.sessions, self.last_exports, strict=False):
+            provenance = session.fdt_provenance()
+            if provenance != "live":
+                self.notify(f"{path.name}: {engine_link.provenance_text(provenance)}", timeout=6)
 
     def action_export_trace(self) -> None:
         from engine.run.exports import session_trace_jsonl
@@ -239,7 +293,9 @@ class MainScreen(Screen[None]):
 
         self.last_exports = []
         for s in self.runs.sessions:
-            stem = export.stem_for(s.strategy, s.now_s, what)
+            provenance = s.fdt_provenance()
+            label = what if what != "fdt" or provenance == "live" else f"{what}-{provenance}"
+            stem = export.stem_for(s.strategy, s.now_s, label)
             try:
                 path = engine_link.write_export(self.export_dir, stem, suffix, chunks(s))
             except (ValueError, InputError) as err:  # e.g. no FDT loaded right now

@@ -4,7 +4,7 @@ A Line-API ``ScrollView``: the tree is a sorted list of line keys ``(first
 thread, line in the core's block)``, ``(-1, 0)`` being the ``/cpus`` line.
 ``sync()`` does nothing while ``Session.core_coverage()`` hands out the same
 dict, and then replaces only the lines of the cores whose coverage or node
-properties changed (``touched`` counts them). Strips are built when a row is
+properties changed. Strips are built when a row is
 shown, from a per-line cache, so properties are decoded only when their core
 is expanded and on screen.
 """
@@ -20,9 +20,9 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
+from tui import textual_internals as internals
 from tui.cpus_lines import (
     HEADER,
     CoreEntry,
@@ -95,8 +95,6 @@ class CpusTree(ScrollView, can_focus=True):
         self._cache: dict[Key, tuple[int, bool, Strip]] = {}  # key -> (width, last core, strip)
         self._cursor: Key = HEADER_KEY
         self._drawn_thumb: tuple[int, int] | None = None
-        self.touched = 0  # cores added, changed or removed by the last sync that changed any
-        self.strips_built = 0  # line strips built so far (tests: unchanged lines are cached)
         self.expand_new_cores = False  # expand every core as it appears (expand-all)
 
     # ---- data in -------------------------------------------------------------------------
@@ -114,10 +112,8 @@ class CpusTree(ScrollView, can_focus=True):
         old_last = self._order[-1] if self._order else None
         first_changed = len(self._lines)
         dirty: list[tuple[int, int]] = []  # (first line, count) redrawn in place
-        self.touched = 0
         for first in sorted(changes):
             entry, old = changes[first], self._entries.get(first)
-            self.touched += 1
             self._children.pop(first, None)
             start, end = self._block(first)
             if entry is None:
@@ -137,7 +133,7 @@ class CpusTree(ScrollView, can_focus=True):
             if end - start != len(keys):
                 first_changed = min(first_changed, start)
             dirty.append((start, len(keys)))
-        if not self.touched:
+        if not changes:
             return True
         new_last = self._order[-1] if self._order else None
         if old_last != new_last and old_last in self._entries:
@@ -193,12 +189,12 @@ class CpusTree(ScrollView, can_focus=True):
             self.virtual_size = Size(0, lines)
             return
         thumb = self._thumb(lines)
-        self.set_reactive(CpusTree.virtual_size, Size(0, lines))
+        internals.set_virtual_size_quietly(self, Size(0, lines))
         if thumb != self._drawn_thumb or not self.show_vertical_scrollbar:
             self._drawn_thumb = thumb
-            self._scroll_update(self.virtual_size)  # scrollbar: length, and shown or not
+            internals.update_scrollbars(self)  # scrollbar: length, and shown or not
         else:  # the thumb looks the same: tell the scrollbar without redrawing it
-            self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, lines)
+            internals.set_scrollbar_virtual_size_quietly(self, lines)
 
     def _thumb(self, lines: int) -> tuple[int, int]:
         """The scrollbar thumb's size and place in eighths of a cell (what it draws)."""
@@ -261,6 +257,11 @@ class CpusTree(ScrollView, can_focus=True):
     @property
     def entries(self) -> list[CoreEntry]:
         return [self._entries[f] for f in self._order]
+
+    @property
+    def first_threads(self) -> list[int]:
+        """The cores on screen by first thread, in the order of ``entries``."""
+        return list(self._order)
 
     @property
     def line_count(self) -> int:
@@ -404,7 +405,6 @@ class CpusTree(ScrollView, can_focus=True):
             strip = Strip.join([strip.crop(0, max(width - 1, 0)), Strip([Segment("…", PLAIN)], 1)])
         strip = strip.adjust_cell_length(width, PLAIN)
         self._cache[key] = (width, last, strip)
-        self.strips_built += 1
         return strip
 
     def render_line(self, y: int) -> Strip:

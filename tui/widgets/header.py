@@ -29,17 +29,39 @@ class SimHeader(Widget):
     engine_rate: reactive[float | None] = reactive(None)  # shown only while the engine lags
 
     def render(self) -> Text:
-        state = "▶ playing" if self.playing else "⏸ paused"
+        """The widest form that fits: the scenario's name goes first, then the app's name,
+        then words; strategy, time, speed and play state always stay."""
+        width = self.size.width or 200
+        for form in range(4):
+            text = self._form(form)
+            if text.cell_len <= width:
+                return text
+        return text
+
+    def _form(self, form: int) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" kdump-storm ", style="bold reverse")
-        text.append(f" {self.scenario} ", style="bold")
-        text.append("│ ")
-        text.append(" vs ".join(self.strategies), style="bold cyan")
-        text.append(" │ t = ")
+        if form == 0:
+            text.append(" kdump-storm ", style="bold reverse")
+            text.append(f" {self.scenario} ", style="bold")
+            text.append("│ ")
+        elif form == 1:
+            text.append(" kdump-storm ", style="bold reverse")
+            text.append(" ")
+        else:
+            text.append(" ")
+        text.append(" vs ".join(self.strategies), style="bold")
+        short = form == 3
+        text.append(" │ " if not short else " ")
+        text.append("" if short else "t = ")
         text.append(fmt.sim_time(self.now_s), style="bold")
-        text.append(f" / {self.duration_s:g} s │ ")
+        text.append(f"/{self.duration_s:g}" if short else f" / {self.duration_s:g} s")
+        text.append(" │ " if not short else " ")
         text.append(fmt.speed(self.speed), style="bold")
         if self.engine_rate is not None:
-            text.append(f" (engine {fmt.rate(self.engine_rate)})", style="bold yellow")
-        text.append(f" {state}")
+            rate = fmt.rate(self.engine_rate)
+            text.append(f" ({rate})" if short else f" (engine {rate})", style="bold reverse")
+        if self.playing:
+            text.append(" ▶" if short else " ▶ playing", style="bold")
+        else:
+            text.append(" ⏸" if short else " ⏸ paused")
         return text

@@ -9,7 +9,7 @@ whose strip changed are refreshed.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.segment import Segment
@@ -19,6 +19,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui import legend
 from tui.messages import SeekRequested
 from tui.timeline_lanes import LANES, Cell, Lanes, column
 
@@ -117,8 +118,8 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.duration_s = 1.0
         self.spc: float | None = None  # seconds per column; None until fitted to the width
         self.user_zoomed = False
+        self.exposure_between: Callable[[Sequence[float]], list[float]] | None = None
         self._cache: dict[int, tuple[tuple[Any, ...], Strip]] = {}
-        self.strips_built = 0  # lane strips rebuilt so far (for tests and the benchmark)
         self._drawn_cursor: int | None = None
 
     # ---- data in -------------------------------------------------------------------------
@@ -141,12 +142,16 @@ class RaceTimeline(ScrollView, can_focus=True):
         now_s: float,
         duration_s: float,
         readiness_from: int = 0,
+        exposure_between: Callable[[Sequence[float]], list[float]] | None = None,
     ) -> None:
         """New records (the whole trace; only its unseen tail is read), readiness and now.
 
         ``readiness`` holds the segments from index ``readiness_from`` on
         (``Session.readiness_since(readiness_resume)``), the last one being the current one.
+        ``exposure_between`` (``Session.exposure_between``) shades the readiness lane.
         """
+        if exposure_between is not None:
+            self.exposure_between = exposure_between
         self.lanes.ingest(records)
         self.lanes.ingest_readiness(readiness, readiness_from)
         self.now_s = now_s
@@ -188,16 +193,43 @@ class RaceTimeline(ScrollView, can_focus=True):
         self._cache.clear()
 
     def zoom_by(self, steps: int) -> None:
-        """Zoom in (steps < 0) or out (steps > 0) around the cursor, which ends up centred."""
+        """Zoom in (steps < 0) or out (steps > 0) around the instant looked at: the cursor
+        when it is on screen (then centred), else the middle of the view, kept there."""
         spc = self.spc
         if spc is None:
             return
         index = min(range(len(ZOOMS_S)), key=lambda i: abs(ZOOMS_S[i] - spc))
         index = min(max(index + steps, 0), len(ZOOMS_S) - 1)
-        self.spc = ZOOMS_S[index]
+        self.zoom_to(ZOOMS_S[index])
+
+    def zoom_to(self, spc: float, around_s: float | None = None) -> None:
+        """``spc`` seconds per column, keeping ``around_s`` (default: the instant looked
+        at) on the same screen column."""
+        old = self.spc or 1.0
+        col = self.cursor_col
+        if around_s is None:
+            if 0 <= col < self.plot_width:  # the cursor on screen: it ends up centred
+                around_s, col = self.now_s, self.plot_width // 2
+            else:
+                col = self.plot_width // 2
+                around_s = self.t_left_s + col * old
+        else:
+            col = math.floor((around_s - self.t_left_s) / old)
+            if not 0 <= col < self.plot_width:
+                col = self.plot_width // 2
+        self.spc = spc
         self.user_zoomed = True
         self._fit()
-        self.scroll_to_col(math.floor(self.now_s / self.spc) - self.plot_width // 2)
+        self.scroll_to_col(math.floor(around_s / spc) - col)
+        self.refresh()
+
+    def fit_run(self) -> None:
+        """The whole run in the view: the finest zoom at which it fits."""
+        need = self.duration_s / self.plot_width
+        self.spc = next((z for z in ZOOMS_S if z >= need), ZOOMS_S[-1])
+        self.user_zoomed = False
+        self._fit()
+        self.scroll_to_col(0)
         self.refresh()
 
     def scroll_to_col(self, col: int) -> None:
@@ -205,6 +237,12 @@ class RaceTimeline(ScrollView, can_focus=True):
         col = min(max(col, 0), self.max_scroll_x)
         self.scroll_target_x = col
         self.scroll_x = col
+
+    def show_instant(self, t_s: float) -> None:
+        """Scroll so ``t_s`` is on screen (a jump's landing), keeping the zoom."""
+        col = column(t_s, self.spc or 1.0) - self.scroll_offset.x
+        if not 0 <= col < self.plot_width:
+            self.scroll_to_col(column(t_s, self.spc or 1.0) - self.plot_width // 2)
 
     def scroll_by_screens(self, screens: float) -> None:
         self.scroll_to_col(max(self.scroll_offset.x + int(screens * self.plot_width), 0))
@@ -253,10 +291,33 @@ class RaceTimeline(ScrollView, can_focus=True):
         else:
             lane = self.lanes.lanes[LANES[row - AXIS_ROWS][0]]
             cells = lane.cells(self.t_left_s, spc, width, self.now_s)
+            if lane.name == "readiness":
+                cells = self._shade(cells, spc, width)
         strip = strip_of(cells)
         self._cache[row] = (key, strip)
-        self.strips_built += 1
         return strip
+
+    def _shade(self, cells: list[Cell], spc: float, width: int) -> list[Cell]:
+        """Each readiness column as tall as its share of time with no dump (the engine's
+        exposure over the column), so a 5 ms window at 1 s a column is a sliver."""
+        if self.exposure_between is None:
+            return cells
+        left = round(self.t_left_s / spc) * spc
+        last = min(width, max(column(self.now_s, spc) - round(self.t_left_s / spc) + 1, 0))
+        if last <= 0:
+            return cells
+        edges = [left + i * spc for i in range(last + 1)]
+        exposure = self.exposure_between(edges)
+        style = legend.NO_DUMP.style
+        for i, e in enumerate(exposure):
+            span = min(edges[i + 1], self.now_s) - edges[i]
+            if span <= 0:
+                continue
+            if e > 0:
+                cells[i] = (legend.no_dump_level(min(e / span, 1.0)), style)
+            elif cells[i][0] in legend.NO_DUMP_LEVELS:
+                cells[i] = (legend.READY.char, legend.READY.style)
+        return cells
 
     def render_line(self, y: int) -> Strip:
         row = y + self.scroll_offset.y

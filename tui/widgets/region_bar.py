@@ -7,20 +7,21 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 
-from tui import fmt
+from tui import fmt, palette
+from tui import textual_internals as internals
 
-SEGMENT_STYLE: dict[str, str] = {
-    "kernel": "bold blue",
-    "initrd": "bold magenta",
-    "purgatory": "bold cyan",
-    "elfcorehdr": "bold green",
-    "fdt": "bold yellow",
-    "fdt-hole": "bold yellow",
+SEGMENT_STYLE: dict[str, str] = {  # light colours: their greys read under NO_COLOR
+    "kernel": "bold #87afff",
+    "initrd": "bold #ff87ff",
+    "purgatory": "bold #87ffff",
+    "elfcorehdr": palette.GOOD,
+    "fdt": palette.WARN,
+    "fdt-hole": palette.WARN,
 }
 BUSY_STYLE = "bold black on bright_yellow"
 FREE_STYLE = Style(dim=True)
@@ -96,7 +97,7 @@ def bar_cells(view: RegionView, width: int) -> list[tuple[str, str | Style]]:
         if seg.busy:
             style, char = BUSY_STYLE, "▓"
         elif unloaded and seg.name != "fdt-hole":
-            style, char = "dim red", "░"
+            style, char = palette.BAD, "░"
         for col in range(first, last):
             cells[col] = (char, style)
     return cells
@@ -144,28 +145,34 @@ class RegionBar(Widget):
             if was != now:
                 self.refresh(Region(0, y, width, 1))
 
-    def _line_texts(self) -> list[Text]:
-        """The panel's lines (``render()`` joins them), rebuilt when the view changes."""
-        key = (self.region_view, self.content_region.width, self.has_class("-compact"))
+    def _line_texts(self, width: int | None = None) -> list[Text]:
+        """The panel's lines (``render()`` joins them) at ``width`` (default: the content
+        width now), rebuilt when the view or the width changes."""
+        width = self.content_region.width if width is None else width
+        key = (self.region_view, width, self.has_class("-compact"))
         if key != self._texts_key:
             self._texts_key = key
             self._texts = self._build_lines(*key)
         return self._texts
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As many lines as the panel has at the width being laid out (not the old one:
+        a resize lays out before ``content_region`` has its new width)."""
+        return max(len(self._line_texts(width)), 1)
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of ``render()``, drawn alone: the same strip, built only on change."""
         texts = self._line_texts()
         width = self.size.width
         if self.text_selection is not None or y >= len(texts):  # as Widget draws it
-            self._render_content()
-            lines = self._render_cache.lines
+            lines = internals.whole_render_lines(self)
             return lines[y] if y < len(lines) else Strip.blank(width, self.visual_style.rich_style)
-        self._dirty_regions.clear()
+        internals.forget_dirty_regions(self)
         line = texts[y]
         cached = self._strips.get(y)
         if cached is not None and cached[1] == width and cached[0] == line:
             return cached[2]
-        visual = visualize(self, line, markup=self._render_markup)
+        visual = visualize(self, line, markup=internals.render_markup(self))
         strip = Visual.to_strips(self, visual, width, 1, self.visual_style)[0]
         self._strips[y] = (line, width, strip)
         return strip
@@ -184,17 +191,19 @@ class RegionBar(Widget):
             return []
         width = max(width, 10)
         image = {
-            "loaded": ("image LOADED", "bold green"),
-            "unloaded": ("image UNLOADED: a panic now takes no dump", "bold white on red"),
+            "loaded": ("image LOADED", palette.GOOD),
+            "unloaded": ("image UNLOADED: a panic now takes no dump", palette.ALARM),
             "null": (
                 "image NULL (in-kernel update): a panic now takes no dump",
-                "bold white on red",
+                palette.ALARM,
             ),
         }[view.image]
         state = _line()
         state.append(image[0], style=image[1])
         if view.lock_holder:
-            state.append(f"  kexec lock: {view.lock_holder}", style="bold yellow")
+            state.append(f"  kexec lock: {view.lock_holder}", style=palette.WARN)
+        if view.hole_stale:
+            state.append("  FDT STALE (no space)", style="bold reverse")
         busy = [s.name for s in view.segments if s.busy]
         if busy:
             state.append("  copying: " + ", ".join(busy), style=BUSY_STYLE)
@@ -241,12 +250,10 @@ class RegionBar(Widget):
         line = Text()
         used, size = view.hole_used_bytes, view.hole_size_bytes
         pct = 100.0 * used / size if size else 0.0
-        line.append("FDT fill " if view.in_hole else "FDT segment fill ", style="bold yellow")
+        line.append("FDT fill " if view.in_hole else "FDT segment fill ", style=palette.WARN)
         line.append(f"{fmt.size(used)} / {fmt.size(size)} ({pct:.1f}%)")
         if view.hole_nodes_fit is not None and view.in_hole:
             line.append(f", room for {view.hole_nodes_fit} more CPU nodes")
-        if view.hole_stale:
-            line.append("  STALE (no space)", style="bold white on red")
         return line
 
 

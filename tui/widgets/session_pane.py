@@ -7,10 +7,18 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
+from tui import engine_link
 from tui.widgets.cpus_tree import CpusTree
+from tui.widgets.memory_bar import MemoryBar
+from tui.widgets.probe_detail import ProbeDetail
 from tui.widgets.race_timeline import RaceTimeline
 from tui.widgets.region_bar import RegionBar, RegionView
 from tui.widgets.stats_panel import StatsPanel
+
+TREE_PROVENANCE = {  # Session.fdt_provenance() -> the tree's title, short
+    "last-load": "the last load's FDT (unloaded)",
+    "being-written": "the FDT being written",
+}
 
 
 class SessionPane(Vertical):
@@ -25,13 +33,22 @@ class SessionPane(Vertical):
         super().__init__(**kwargs)
         self.session = session
         self._fit: tuple[int | None, int | None] = (None, None)  # (hole generation, nodes)
+        self.comparing = False
 
     def compose(self) -> ComposeResult:
         yield RegionBar(classes="panel")
+        yield MemoryBar(classes="panel")
         with Horizontal(id="middle"):
             yield CpusTree(classes="panel")
             yield StatsPanel(classes="panel")
         yield RaceTimeline(classes="panel")
+        yield ProbeDetail()
+
+    def toggle_memory(self) -> None:
+        """The memory view in place of the crash region, or back."""
+        shown = not self.memory_bar.has_class("-shown")
+        self.memory_bar.set_class(shown, "-shown")
+        self.region_bar.display = not shown
 
     def on_mount(self) -> None:
         self._titles()
@@ -45,13 +62,31 @@ class SessionPane(Vertical):
             if region.hole is not None
             else f"crash region · {self.session.strategy} (no FDT hole: FDT is a plain segment)"
         )
-        self.cpus_tree.border_title = "/cpus in the kdump FDT"
+        self._tree_title()
         self.stats.border_title = "stats"
+        self.memory_bar.border_title = f"memory · {self.session.strategy} (m: crash region)"
         self.timeline.border_title = "race timeline"
+
+    def _tree_title(self) -> None:
+        """The tree shows the FDT in the hole; say so when it is not the live image's."""
+        provenance = self.session.fdt_provenance()
+        title = "/cpus in the kdump FDT"
+        if provenance != "live":
+            title = f"/cpus · NOT LIVE: {TREE_PROVENANCE.get(provenance, provenance)}"
+        if self.cpus_tree.border_title != title:
+            self.cpus_tree.border_title = title
 
     @property
     def region_bar(self) -> RegionBar:
         return self.query_one(RegionBar)
+
+    @property
+    def memory_bar(self) -> MemoryBar:
+        return self.query_one(MemoryBar)
+
+    @property
+    def probe_detail(self) -> ProbeDetail:
+        return self.query_one(ProbeDetail)
 
     @property
     def cpus_tree(self) -> CpusTree:
@@ -80,21 +115,42 @@ class SessionPane(Vertical):
             self._fit = (generation, self.session.cpu_nodes_that_fit)
         return self._fit[1]
 
-    def sync(self, *, metrics: bool = False, chart: bool = False, follow: bool = False) -> None:
+    def sync(
+        self,
+        *,
+        metrics: bool = False,
+        chart: bool = False,
+        follow: bool = False,
+        y_max: float | None = None,
+        probe: int | None = -1,
+    ) -> None:
         """Pull the session's state into the widgets; ``metrics`` and ``chart`` redraw those.
 
         Every read is incremental: the tree compares generations, the timeline reads
         the records and readiness segments it has not seen yet.
         """
         s = self.session
-        self.region_bar.show(RegionView.of(s, self.nodes_fit()))
+        if self.memory_bar.has_class("-shown"):
+            self.memory_bar.show(s.memory_coverage())
+        else:
+            self.region_bar.show(RegionView.of(s, self.nodes_fit()))
+        self._tree_title()
         self.cpus_tree.sync(s)
         timeline = self.timeline
         start = timeline.readiness_resume
-        timeline.feed(s.records, s.readiness_since(start), s.now_s, s.duration_s, start)
+        timeline.feed(
+            s.records,
+            s.readiness_since(start),
+            s.now_s,
+            s.duration_s,
+            start,
+            exposure_between=s.exposure_between,
+        )
         if follow:
             timeline.follow_cursor()
         if metrics:
-            self.stats.show_metrics(s.metrics(monte_carlo_runs=0))
+            self.stats.show_metrics(engine_link.metrics_of(s))
         if chart:
-            self.stats.show_chart(s.exposure_series(), s.duration_s)
+            self.stats.show_chart(s.exposure_series(), s.duration_s, y_max=y_max)
+        if probe != -1:  # -1: leave the detail line as it is
+            self.probe_detail.show_probe(s.probe_explanations(), probe, s.now_s)

@@ -12,7 +12,7 @@ from textual.visual import visualize
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tui import fmt
+from tui import fmt, palette
 from tui.engine_link import Metrics, Result
 
 
@@ -27,38 +27,36 @@ def metric_text(metrics: Metrics | None) -> Text:
     if metrics is None:
         return Text()
     windows, hole, probes = metrics.windows, metrics.fdt_hole, metrics.probes
+    # key figures first: a small panel cuts the last ones
+    exposure = metrics.exposure_s
     pairs: list[tuple[str, str, str]] = [
-        (
-            "exposure",
-            _num(metrics.exposure_s, " s"),
-            "bold red" if metrics.exposure_s else "bold green",
-        ),
+        ("exposure", _num(exposure, " s"), palette.BAD if exposure else palette.GOOD),
         ("at risk", _num(metrics.at_risk_s, " s"), "bold"),
-        ("windows", _num(windows.count), "bold"),
-        ("longest", _num(windows.max_s, " s"), "bold"),
-        ("reloads", _num(metrics.reloads), "bold"),
-        ("dropped uevents", _num(metrics.dropped_uevents), "bold"),
-        ("kernel updates", _num(metrics.kernel_updates), "bold"),
-        ("skipped", _num(metrics.skipped_updates), "bold"),
     ]
-    size = hole.size_bytes or 1
-    used = hole.used_bytes
-    pairs.append(
-        (
-            "FDT",
-            f"{fmt.size(used)} ({100 * used / size:.1f}%), peak "
-            f"{fmt.size(hole.peak_used_bytes)}, NOSPACE {hole.nospace}",
-            "bold",
-        )
-    )
     if probes:
         lost = sum(1 for p in probes if p.result != Result.CAPTURED)
-        pairs.append(("crash probes", f"{len(probes)} ({lost} lost)", "bold"))
+        pairs.append(("probes lost", f"{lost} of {len(probes)}", palette.BAD if lost else "bold"))
+    size = hole.size_bytes or 1
+    pairs += [
+        ("NOSPACE", _num(hole.nospace), palette.BAD if hole.nospace else "bold"),
+        ("longest", _num(windows.max_s, " s"), "bold"),
+        ("windows", _num(windows.count), "bold"),
+        ("reloads", _num(metrics.reloads), "bold"),
+        ("kernel updates", _num(metrics.kernel_updates), "bold"),
+        ("skipped", _num(metrics.skipped_updates), "bold"),
+        ("dropped uevents", _num(metrics.dropped_uevents), "bold"),
+        (
+            "FDT",
+            f"{fmt.size(hole.used_bytes)} ({100 * hole.used_bytes / size:.1f}%), peak "
+            f"{fmt.size(hole.peak_used_bytes)}",
+            "bold",
+        ),
+    ]
     text = Text()
     for i, (label, value, style) in enumerate(pairs):
         if i:
             text.append("  ")
-        text.append(label + " ", style="dim")
+        text.append(label + " ", style=palette.MUTED)
         text.append(value, style=style)
     return text
 
@@ -118,8 +116,15 @@ class StatsPanel(Vertical):
         static.update(visual, layout=lines is None or lines != self._metrics_lines)
         self._metrics_lines = lines
 
-    def show_chart(self, series: Sequence[tuple[float, float]], duration_s: float) -> None:
-        """Redraw the chart of ``Session.exposure_series()``."""
+    def show_chart(
+        self,
+        series: Sequence[tuple[float, float]],
+        duration_s: float,
+        *,
+        y_max: float | None = None,
+    ) -> None:
+        """Redraw the chart of ``Session.exposure_series()`` (on ``0 .. y_max`` if given:
+        compare mode's shared scale)."""
         self.duration_s = duration_s
         plot = self.query_one(PlotextPlot)
         self.series = thin(series, max(plot.size.width * 2, 64))  # braille: 2 dots a column
@@ -131,5 +136,5 @@ class StatsPanel(Vertical):
         plt.plot(xs, ys, marker="braille")
         plt.title("cumulative exposure (s)")
         plt.xlim(0, max(duration_s, 1e-9))
-        plt.ylim(0, max(max(ys) * 1.1, 0.1))
+        plt.ylim(0, max((max(ys) if y_max is None else y_max) * 1.1, 0.1))
         plot.refresh()
