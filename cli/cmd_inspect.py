@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from engine.errors import quote
 from engine.units import format_size, parse_size
 
 DEFAULT_HOLE = "1MiB"  # the RFC's fixed crash FDT hole
@@ -17,7 +18,7 @@ def _size(text: str) -> int:
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"size must be above zero, got {text!r}")
+        raise argparse.ArgumentTypeError(f"size must be above zero, got {quote(text)}")
     return value
 
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.errors import InputError
+from engine.errors import InputError, quote
 from scenarios import DEFAULT
 
 NAME = "tui"
@@ -49,7 +49,7 @@ def strategies_from(args: argparse.Namespace, known: tuple[str, ...]) -> tuple[s
     if compare:
         names = [n.strip() for n in compare.split(",") if n.strip()]
         if len(names) != 2:
-            raise InputError("--compare", f"needs two strategies A,B, got {compare!r}")
+            raise InputError("--compare", f"needs two strategies A,B, got {quote(compare)}")
         first, second = names
     else:
         first, second = strategy or "udev-reload", None
@@ -57,7 +57,7 @@ def strategies_from(args: argparse.Namespace, known: tuple[str, ...]) -> tuple[s
         if name is not None and name not in known:
             raise InputError(
                 "--compare" if compare else "--strategy",
-                f"unknown strategy {name!r}; one of: {', '.join(known)}",
+                f"unknown strategy {quote(name)}; one of: {', '.join(known)}",
             )
     return first, second
 

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+import reprlib
+
+QUOTE_CHARS = 80  # a bad value is quoted this far: a 4,000-digit number is not a message
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3  # nested 500 deep: repr() itself would recurse past the limit
+_REPR.maxstring = QUOTE_CHARS
+_REPR.maxlong = QUOTE_CHARS
+_REPR.maxother = QUOTE_CHARS
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = 6
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, whatever its size or depth."""
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # an int past sys.get_int_max_str_digits()
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 class InputError(Exception):
     """A scenario file, DTB or argument is wrong.
@@ -23,7 +43,8 @@ class InputError(Exception):
     def __str__(self) -> str:
         head = self.source if self.line is None else f"{self.source}:{self.line}"
         parts = [head]
-        if self.where:
-            parts.append(self.where)
+        if self.where:  # an unknown key of any length is part of the dotted field
+            where = self.where
+            parts.append(where if len(where) <= QUOTE_CHARS else where[: QUOTE_CHARS - 3] + "...")
         parts.append(" ".join(self.reason.split()))
         return ": ".join(parts)

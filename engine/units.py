@@ -7,6 +7,8 @@ import random
 import re
 from dataclasses import dataclass
 
+from engine.errors import quote
+
 # as written in help and errors; parsing ignores case. K/M/G/T are binary, as the
 # kernel's memparse() reads crashkernel=; the SI "KB"/"MB"... are decimal
 _SIZE_UNIT_NAMES: dict[str, int] = {
@@ -41,49 +43,67 @@ _DURATION_UNITS = {
     "m": 60.0,
     "h": 3600.0,
 }
+MAX_SIZE_BYTES = (1 << 64) - 1  # a 64-bit address space: no size of a machine is larger
 _NUMBER_UNIT = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Zµ]*)\s*$")
 
 
 def parse_size(value: object) -> int:
     """Bytes from ``4096``, ``"1MiB"``, ``"64GiB"``, ``"0x100000"``. Raises ValueError."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a size such as '512MiB', got {value!r}")
+        raise ValueError(f"expected a size such as '512MiB', got {quote(value)}")
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"size must not be negative, got {value}")
-        return value
+            raise ValueError(f"size must not be negative, got {quote(value)}")
+        return _at_most_64_bits(value, value)
     if not isinstance(value, str):
-        raise ValueError(f"expected a size such as '512MiB', got {value!r}")
+        raise ValueError(f"expected a size such as '512MiB', got {quote(value)}")
     text = value.strip()
     if text.lower().startswith("0x"):
         try:
-            return int(text, 16)
+            size = int(text, 16)
         except ValueError:
-            raise ValueError(f"bad hexadecimal size {value!r}") from None
+            raise ValueError(f"bad hexadecimal size {quote(value)}") from None
+        return _at_most_64_bits(size, value)
     match = _NUMBER_UNIT.match(text)
     if not match or match.group(2).lower() not in _SIZE_UNITS:
-        raise ValueError(f"bad size {value!r}: {SIZE_UNITS_HELP}")
-    number = float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+        raise ValueError(f"bad size {quote(value)}: {SIZE_UNITS_HELP}")
+    digits, factor = match.group(1), _SIZE_UNITS[match.group(2).lower()]
+    if digits.isdigit():  # exact: a float would round 2^64 - 1 up past the limit
+        if len(digits.lstrip("0")) > 20:  # 2^64 has 20 digits; int() refuses 4,300
+            raise ValueError(f"size {quote(value)} is past 16 EiB (2^64 bytes)")
+        return _at_most_64_bits(int(digits) * factor, value)
+    number = float(digits) * factor
+    if not math.isfinite(number) or number > MAX_SIZE_BYTES:  # "1e400GiB" is inf
+        raise ValueError(f"size {quote(value)} is past 16 EiB (2^64 bytes)")
     if number != int(number):
-        raise ValueError(f"size {value!r} is not a whole number of bytes")
+        raise ValueError(f"size {quote(value)} is not a whole number of bytes")
     return int(number)
+
+
+def _at_most_64_bits(size: int, value: object) -> int:
+    if size > MAX_SIZE_BYTES:
+        raise ValueError(f"size {quote(value)} is past 16 EiB (2^64 bytes)")
+    return size
 
 
 def parse_duration(value: object) -> float:
     """Seconds from ``1.5``, ``"250ms"``, ``"5s"``, ``"2min"``. Raises ValueError."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as '250ms', got {value!r}")
+        raise ValueError(f"expected a duration such as '250ms', got {quote(value)}")
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer past 1.8e308
+            seconds = math.inf
     elif isinstance(value, str):
         match = _NUMBER_UNIT.match(value)
         if not match or match.group(2) not in _DURATION_UNITS:
-            raise ValueError(f"bad duration {value!r}: use a number with us, ms, s, min or h")
+            raise ValueError(f"bad duration {quote(value)}: use a number with us, ms, s, min or h")
         seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
     else:
-        raise ValueError(f"expected a duration such as '250ms', got {value!r}")
+        raise ValueError(f"expected a duration such as '250ms', got {quote(value)}")
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"duration must be finite and not negative, got {value!r}")
+        raise ValueError(f"duration must be finite and not negative, got {quote(value)}")
     return seconds
 
 
@@ -173,13 +193,14 @@ def parse_distribution(value: object) -> Duration:
                 sigma = float(second)
             except ValueError:
                 raise ValueError(
-                    f"lognormal sigma must be a plain number, got {second!r}"
+                    f"lognormal sigma must be a plain number, got {quote(second)}"
                 ) from None
             if not (0 <= sigma <= 5):
                 raise ValueError(f"lognormal sigma must be between 0 and 5, got {sigma}")
             return Duration("lognormal", median, sigma)
         if "(" in value:
             raise ValueError(
-                f"bad distribution {value!r}: use 'uniform(a, b)' or 'lognormal(median, sigma)'"
+                f"bad distribution {quote(value)}: "
+                "use 'uniform(a, b)' or 'lognormal(median, sigma)'"
             )
     return Duration("fixed", parse_duration(value))

@@ -49,7 +49,9 @@ EXPECTED = {
     "duration_zero": "{f}:5: scenario.duration: must be above zero",
     "every_missing": "{f}:15: storm[0].every: required: 2 events need a spacing, "
     "e.g. every = '250ms'",
-    "from_dtb_missing": "{f}:8: machine.from_dtb: no such file",
+    # the DTB is named too (issue 14): the scenario, its key, then the file and what is wrong
+    "from_dtb_missing": "{f}:8: machine.from_dtb: tests/broken_scenarios/no_such.dtb: "
+    "cannot read the file: no such file",
     "from_dtb_with_smt": "{f}:9: machine.smt: comes from machine.from_dtb; remove it",
     "hole_larger_than_region": "{f}:17: kdump.fdt_hole: FDT hole of 1 GiB is larger than the "
     "crashkernel region (512 MiB)",

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.run.perfetto import EXPOSURE_COUNTER, HOLE_COUNTER, TRACK_OF, TRACKS
+from engine.run.perfetto import (
+    EXPOSURE_COUNTER,
+    HOLE_COUNTER,
+    SETTLE_TRACK,
+    TRACK_OF,
+    TRACKS,
+)
 from engine.run.session import Session
 from engine.run.trace import SPAN_ENDS, RecordKind
 from engine.scenario.load import load_scenario
@@ -58,7 +64,8 @@ def _pid_of(doc: dict, strategy: str) -> int:
 
 def test_every_record_kind_has_a_track() -> None:
     assert set(TRACK_OF) == set(RecordKind)
-    assert set(TRACK_OF.values()) <= set(TRACKS)
+    # every track has something to show: records, the settle slices, the readiness history
+    assert set(TRACK_OF.values()) | {SETTLE_TRACK, "readiness"} == set(TRACKS)
 
 
 def test_one_process_per_strategy_and_one_track_per_lane(exported) -> None:
@@ -150,6 +157,25 @@ def test_counters_follow_exposure_and_the_hole_fill(exported) -> None:
     levels = {e["args"]["used_bytes"] for e in doc["traceEvents"]
               if e["pid"] == pid and e.get("name") == HOLE_COUNTER}  # fmt: skip
     assert len(levels) > 10
+
+
+def test_each_settle_sits_on_the_udev_settle_track_inside_its_throttler_slice(exported) -> None:
+    doc, sessions = exported
+    pid = _pid_of(doc, "udev-throttled")
+    tracks = {e["args"]["name"]: e["tid"] for e in doc["traceEvents"]
+              if e["ph"] == "M" and e["name"] == "thread_name" and e["pid"] == pid}  # fmt: skip
+    settles = [
+        e for e in doc["traceEvents"] if e["pid"] == pid and e.get("name") == "udevadm settle"
+    ]
+    throttlers = {e["args"]["span"]: e for e in doc["traceEvents"] if e["pid"] == pid
+                  and e.get("cat") == "throttler-start" and e["ph"] == "X"}  # fmt: skip
+    assert settles and len(settles) == len(throttlers)
+    for settle in settles:
+        assert settle["tid"] == tracks[SETTLE_TRACK]
+        outer = throttlers[settle["args"]["span"]]
+        # settle ends the throttler's span, after its sleep (1 s)
+        assert settle["ts"] + settle["dur"] == pytest.approx(outer["ts"] + outer["dur"])
+        assert settle["ts"] >= outer["ts"] + 1e6 - 1e-3
 
 
 def test_no_dump_windows_are_slices_naming_their_cause(exported) -> None:

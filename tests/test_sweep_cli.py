@@ -72,14 +72,36 @@ def test_a_bad_vary_is_one_line_naming_it_exit_2_before_any_run(capsys, tmp_path
     assert not out.exists()  # nothing ran, nothing written
 
 
-def test_a_point_that_fails_at_run_time_records_its_error_and_the_rest_complete(capsys, tmp_path):
-    # a 16-byte hole passes the reader (a positive size) but cannot hold an FDT header (40 B)
+def test_a_hole_that_cannot_hold_the_initial_fdt_is_refused_before_any_run(capsys, tmp_path):
+    # issue 14: a 16-byte hole used to pass the reader and fail at run time; now the
+    # reader refuses it (it cannot hold the initial kdump FDT), naming the --vary
+    out = tmp_path / "rows.csv"
+    status, stdout, err = sweep(capsys, SMALL, "--vary", "kdump.fdt_hole=16,1MiB", "-o", str(out))
+    assert status == 2 and stdout == "" and not out.exists()
+    assert err.startswith("kdump-storm: --vary kdump.fdt_hole=16: ") and "at least" in err
+
+
+def test_a_point_that_fails_at_run_time_records_its_error_and_the_rest_complete(
+    capsys, tmp_path, monkeypatch
+):
+    # nothing that validates should fail at run time (issue 14), so the failure is
+    # injected: the fdt-hole run of the 64 KiB point raises inside the engine
+    import engine.sweep.task as task_module
+
+    real = task_module.Session
+
+    def failing(scenario, strategy, seed=None):
+        if strategy == "fdt-hole" and scenario.kdump.fdt_hole_bytes == 64 << 10:
+            raise RuntimeError("cannot hold a device tree (injected)")
+        return real(scenario, strategy, seed)
+
+    monkeypatch.setattr(task_module, "Session", failing)
     out = tmp_path / "rows.csv"
     status, stdout, err = sweep(
         capsys,
         SMALL,
         "--vary",
-        "kdump.fdt_hole=16,1MiB",
+        "kdump.fdt_hole=64KiB,1MiB",
         "-o",
         str(out),
         "--strategy",
@@ -90,7 +112,7 @@ def test_a_point_that_fails_at_run_time_records_its_error_and_the_rest_complete(
     assert status == 1 and "1 of 4 runs failed" in err
     rows = read_results(out).rows
     failed = [r for r in rows if r.error]
-    assert [(r.point.settings[0].value.text, r.strategy) for r in failed] == [("16", "fdt-hole")]
+    assert [(r.point.settings[0].value.text, r.strategy) for r in failed] == [("64KiB", "fdt-hole")]
     assert "cannot hold a device tree" in failed[0].error
     assert all(dict(r.metrics)["elapsed_s"] == 20.0 for r in rows if not r.error)  # ran to the end
     assert "0/1 (errors)" in stdout

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import struct
-from pathlib import Path
 
 import libfdt
 
-from engine.devicetree.dtb_check import admit_dtb
+from engine.devicetree.dtb_check import admit_dtb, read_dtb_file
 from engine.errors import InputError
 from engine.machine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, is_cpu_node, props_at
-from engine.machine.topology import MIB, Machine
+from engine.machine.topology import MIB, Machine, memory_limit_problem
 
 DEFAULT_MEMORY_BLOCK_BYTES = 256 * MIB
 _CPU_NAME = re.compile(r"^PowerPC,(POWER[0-9A-Za-z+]+)(?:@([0-9a-fA-F]+))?$")
@@ -41,9 +40,9 @@ def machine_from_dtb(
     else:
         source = source or str(path_or_bytes)
         try:
-            blob = Path(path_or_bytes).read_bytes()
-        except OSError as exc:
-            raise InputError(source, f"cannot read the file: {exc.strerror or exc}") from None
+            blob = read_dtb_file(path_or_bytes)
+        except InputError as err:
+            raise InputError(source, f"cannot read the file: {err.reason}") from None
     admit_dtb(blob, source)  # the one gate: structure, then libfdt's fdt_check_full
     reader = _Reader(blob, source)
     try:
@@ -114,7 +113,11 @@ class _Reader:
             )
         memory_bytes, block_bytes, lrdr_max = self.memory()
         if memory_possible_bytes is None:
+            self.where = "/rtas"
             memory_possible_bytes = max(memory_bytes, lrdr_max // block_bytes * block_bytes)
+            too_large = memory_limit_problem(memory_possible_bytes, block_bytes)
+            if too_large:
+                raise self.fail(f"ibm,lrdr-capacity: {too_large}")
         elif memory_possible_bytes < memory_bytes:
             raise InputError(
                 self.source,
@@ -142,6 +145,8 @@ class _Reader:
             self.where = f"/cpus/{name}"
             props = self.props(offset)
             if not is_cpu_node(props):
+                if _CPU_NAME.match(name):  # a DLPAR add of this core would hit FDT_ERR_EXISTS
+                    raise self.fail('named as a CPU node but has no device_type = "cpu"')
                 continue
             found = _CPU_NAME.match(name)
             if not found:
@@ -220,6 +225,9 @@ class _Reader:
                 if len(lmb) != 8 or int.from_bytes(lmb, "big") == 0:
                     raise self.fail("ibm,lmb-size is not a non-zero 64-bit size")
                 block = int.from_bytes(lmb, "big")
+                bad_block = memory_limit_problem(block, block)
+                if bad_block:
+                    raise self.fail(f"ibm,lmb-size: {bad_block}")
             if name == "rtas" and len(props.get("ibm,lrdr-capacity", b"")) >= 8:
                 lrdr_max = int.from_bytes(props["ibm,lrdr-capacity"][:8], "big")
             is_memory = name.split("@", 1)[0] == "memory"
@@ -235,6 +243,9 @@ class _Reader:
             for i in range(0, len(reg), step):
                 total += int.from_bytes(reg[i + 4 * address_cells : i + step], "big")
         self.where = "/"
+        too_large = memory_limit_problem(total, block)
+        if too_large:  # before a Machine allocates one entry per block
+            raise self.fail(f"the /memory nodes: {too_large}")
         if total < block:
             raise self.fail(
                 f"the /memory nodes hold {total} bytes, less than one {block}-byte memory block"

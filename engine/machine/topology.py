@@ -15,6 +15,36 @@ from engine.machine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dt
 
 GIB = 1 << 30
 MIB = 1 << 20
+TIB = 1 << 40
+# The smallest memory block: a ppc64 sparsemem section, SECTION_SIZE_BITS = 24
+# (arch/powerpc/include/asm/sparsemem.h); a pseries LMB is a whole number of them.
+SECTION_BYTES = 16 * MIB
+# The largest machine modelled: an assumption, not a kernel limit (ppc64's own
+# ceiling is MAX_PHYSMEM_BITS = 51, 2 PiB): 64 TiB is the most memory PowerVM
+# gives one LPAR on an E980/E1080, and 2^20 blocks (256 TiB of 256 MiB LMBs) bounds
+# what a run holds per block, whatever a DTB or scenario says.
+MAX_MEMORY_BYTES = 64 * TIB
+MAX_BLOCKS = 1 << 20
+
+
+def memory_limit_problem(memory_bytes: int, block_bytes: int) -> str | None:
+    """Why ``memory_bytes`` in blocks of ``block_bytes`` is beyond the model, or None.
+
+    Checked on every input (scenario, DTB) before anything is allocated per block.
+    """
+    if block_bytes < SECTION_BYTES or block_bytes & (block_bytes - 1):
+        return (
+            f"memory block of {block_bytes} bytes: must be a power of two, at least the "
+            f"16 MiB ppc64 section"
+        )
+    if memory_bytes > MAX_MEMORY_BYTES:
+        return f"{memory_bytes} bytes of memory is more than the 64 TiB modelled"
+    if memory_bytes // block_bytes > MAX_BLOCKS:
+        return (
+            f"{memory_bytes // block_bytes} memory blocks of {block_bytes} bytes is more "
+            f"than the {MAX_BLOCKS} modelled"
+        )
+    return None
 
 
 class Machine:
@@ -58,6 +88,9 @@ class Machine:
             )
         if memory_possible_bytes is None:
             memory_possible_bytes = memory_bytes
+        too_large = memory_limit_problem(memory_possible_bytes, memory_block_bytes)
+        if too_large:
+            raise ValueError(too_large)
         if memory_possible_bytes < memory_bytes:
             raise ValueError(
                 f"possible memory ({memory_possible_bytes} bytes) is below the boot memory "

@@ -30,6 +30,7 @@ from engine.run.trace import Record, RecordKind
 TRACKS = (
     "hotplug",
     "uevents",
+    "udev settle",
     "throttler",
     "kdumpctl",
     "kexec lock",
@@ -64,6 +65,7 @@ TRACK_OF: Mapping[RecordKind, str] = {
     RecordKind.FDT_OVERLAP: "kernel updates",
 }
 # a span's slice is named for what it is, not for its start record
+SETTLE_TRACK = "udev settle"  # the throttler's `udevadm settle`, from its settle record
 SLICE_NAME: Mapping[RecordKind, str] = {
     RecordKind.THROTTLER_START: "throttler: sleep, settle",
     RecordKind.UNLOAD_START: "unload",
@@ -164,7 +166,7 @@ def process_events(pid: int, run: PerfettoRun) -> list[dict[str, object]]:
                         "name": "udevadm settle",
                         "cat": kind.value,
                         "pid": pid,
-                        "tid": track,
+                        "tid": tid[SETTLE_TRACK],
                         "ts": _us(record.t_s - waited),
                         "dur": _us(waited),
                         "args": {"span": record.span, **_args(record.detail)},

@@ -10,6 +10,7 @@ machine refreshes the readiness timeline that outcomes and metrics read.
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Sequence
 
 import simpy
@@ -17,6 +18,7 @@ import simpy
 from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
 from engine.devicetree.update_progress import TornUpdate
+from engine.errors import InputError
 from engine.kexec.crash_region import CrashRegion, plan_crash_region
 from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
 from engine.kexec.hole_writes import HoleWrites
@@ -32,6 +34,7 @@ from engine.run.smt_switch import smt_switch
 from engine.run.storm import HotplugAction, expand_storm
 from engine.run.trace import RecordKind, Trace
 from engine.scenario.load import Scenario
+from engine.scenario.machine import machine_for
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
 from engine.userspace.kdumpctl import kdump_start
@@ -39,27 +42,13 @@ from engine.userspace.uevent import Uevent
 
 
 def build_machine(scenario: Scenario) -> Machine:
-    spec = scenario.machine
-    if spec.from_dtb is not None:
-        from engine.devicetree.dtb_import import machine_from_dtb
-
-        machine = machine_from_dtb(
-            spec.from_dtb,
-            source=str(spec.from_dtb),
-            memory_possible_bytes=spec.memory_possible_bytes,
-        )
-    else:
-        machine = Machine(
-            cpu_model=spec.cpu_model,
-            smt=spec.smt,
-            cores_present=spec.cores_present,
-            cores_possible=spec.cores_possible,
-            memory_bytes=spec.memory_bytes,
-            memory_block_bytes=spec.memory_block_bytes,
-            memory_possible_bytes=spec.memory_possible_bytes,
-        )
-    if spec.boot_smt is not None:
-        machine.boot_in_smt_mode(spec.boot_smt)
+    """The scenario's machine; a DTB error names the scenario file and key too."""
+    try:
+        machine = machine_for(scenario.machine)
+    except InputError as err:
+        raise InputError(scenario.source, str(err), where="machine.from_dtb") from None
+    if scenario.machine.boot_smt is not None:
+        machine.boot_in_smt_mode(scenario.machine.boot_smt)
     return machine
 
 
@@ -80,6 +69,9 @@ class Simulation(ImageChanges, LocklessUpdates):
         self.strategy = STRATEGY_CLASSES[strategy](self)
         self.elfcorehdr_hotplug = self.strategy.elfcorehdr_hotplug
         self.update_mutex = simpy.Resource(self.env, capacity=1)
+        # lock_device_hotplug(): held by one DLPAR request at a time, the others queue
+        self._hotplug_busy = False
+        self._hotplug_waiters: deque[simpy.Event] = deque()
         self.newest_thread: int | None = None
         self.probes: list[Outcome] = []  # crash probes so far, in order
         self._removing: set[int] = set()
@@ -274,21 +266,44 @@ class Simulation(ImageChanges, LocklessUpdates):
 
     # ----------------------------------------------------------------- storm
     def _run_action(self, action: HotplugAction) -> Process:
+        """One DLPAR request, whole, under the device hotplug lock.
+
+        ``dlpar_cpu()`` (arch/powerpc/platforms/pseries/hotplug-cpu.c) and
+        ``dlpar_memory()`` (hotplug-memory.c) hold ``lock_device_hotplug()`` for
+        the whole request: a core add onlines every thread (``dlpar_online_cpu``)
+        before a remove that came 1 ms later may start. Requests queue in order.
+        """
         yield self.env.timeout(action.t_s)
-        if action.action == "core-add":
-            yield from self._core_add(action)
-        elif action.action == "core-remove":
-            yield from self._core_remove(action)
-        elif action.action == "block-add":
-            yield from self._block_change(action, online=True)
-        elif action.action == "block-remove":
-            yield from self._block_change(action, online=False)
-        elif action.action == "smt":
+        if action.action == "smt":
+            # ppc64_cpu writes each thread's online file; the sysfs write takes the
+            # device hotplug lock per thread, not for the switch (simplification:
+            # the switch does not queue behind a DLPAR request)
             yield from smt_switch(self, action)
-        elif action.action in CAPTURED_STEPS:
+            return
+        if action.action in CAPTURED_STEPS:  # a capture's instants already carry the lock
             yield from CAPTURED_STEPS[action.action](self, action)
-        else:
-            raise ValueError(f"unknown hotplug action {action.action!r}")
+            return
+        if self._hotplug_busy:  # a free lock is taken at once: no event, same-instant order kept
+            turn = self.env.event()
+            self._hotplug_waiters.append(turn)
+            yield turn  # handed over by the holder's unlock, still held
+        self._hotplug_busy = True
+        try:
+            if action.action == "core-add":
+                yield from self._core_add(action)
+            elif action.action == "core-remove":
+                yield from self._core_remove(action)
+            elif action.action == "block-add":
+                yield from self._block_change(action, online=True)
+            elif action.action == "block-remove":
+                yield from self._block_change(action, online=False)
+            else:
+                raise ValueError(f"unknown hotplug action {action.action!r}")
+        finally:
+            if self._hotplug_waiters:
+                self._hotplug_waiters.popleft().succeed()
+            else:
+                self._hotplug_busy = False
 
     def _core_add(self, action: HotplugAction) -> Process:
         m = self.machine

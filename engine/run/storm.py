@@ -13,7 +13,6 @@ strategy.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from engine.rng import RandomStreams
@@ -57,35 +56,70 @@ _CAPTURE_DELTA = {
 
 
 class _Counter:
-    """Running count of one resource (cores or blocks) over sorted action keys."""
+    """Running count of one resource (cores or blocks) over every action key of the storm.
 
-    def __init__(self, start: int, lo: int, hi: int) -> None:
+    All keys are known before any churn decision (the scripted ones, and every churn
+    arrival: its draws do not depend on the decision), so the counts live in a
+    segment tree over those slots: ``fits`` (the lowest and highest count from a
+    key on) and ``insert`` (an action at a key) are O(log n) each, and expansion is
+    O(n log n). Each node holds the sum of its slots' deltas and the lowest and
+    highest prefix sum within it; a slot without an action has delta 0, so its
+    prefix is the count just before it, a count the storm really reaches.
+    """
+
+    def __init__(self, start: int, lo: int, hi: int, keys: list[tuple], fixed: dict) -> None:
         self.start, self.lo, self.hi = start, lo, hi
-        self.keys: list[tuple] = []
-        self.after: list[int] = []  # count after each action
+        self.slot = {key: i for i, key in enumerate(keys)}
+        size = 1
+        while size < max(len(keys), 1):
+            size *= 2
+        self.size = size
+        self.sm = [0] * (2 * size)
+        for key, delta in fixed.items():
+            self.sm[size + self.slot[key]] = delta
+        self.mn = list(self.sm)
+        self.mx = list(self.sm)
+        for i in range(size - 1, 0, -1):
+            self._pull(i)
 
-    def add_fixed(self, entries: list[tuple[tuple, int]]) -> None:
-        count = self.start
-        for key, delta in sorted(entries):
-            count += delta
-            self.keys.append(key)
-            self.after.append(count)
+    def _pull(self, i: int) -> None:
+        sm, mn, mx = self.sm, self.mn, self.mx
+        left, right = 2 * i, 2 * i + 1
+        sm[i] = sm[left] + sm[right]
+        mn[i] = min(mn[left], sm[left] + mn[right])
+        mx[i] = max(mx[left], sm[left] + mx[right])
 
     def fits(self, key: tuple, delta: int) -> bool:
-        p = bisect_right(self.keys, key)
-        before = self.after[p - 1] if p else self.start
-        later = self.after[p:]
-        low = min(before, *later) if later else before
-        high = max(before, *later) if later else before
+        """Would ``delta`` at ``key`` keep every count from there on within [lo, hi]?"""
+        sm, mn, mx = self.sm, self.mn, self.mx
+        nodes = []
+        suffix = 0
+        left, right = self.slot[key] + self.size, 2 * self.size
+        while left < right:
+            if left & 1:
+                nodes.append(left)
+                suffix += sm[left]
+                left += 1
+            left >>= 1
+            right >>= 1
+        running = self.start + sm[1] - suffix  # the count just before key
+        low = high = running
+        for n in nodes:
+            if running + mn[n] < low:
+                low = running + mn[n]
+            if running + mx[n] > high:
+                high = running + mx[n]
+            running += sm[n]
         return self.lo <= low + delta and high + delta <= self.hi
 
     def insert(self, key: tuple, delta: int) -> None:
-        p = bisect_right(self.keys, key)
-        before = self.after[p - 1] if p else self.start
-        self.keys.insert(p, key)
-        self.after.insert(p, before + delta)
-        for i in range(p + 1, len(self.after)):
-            self.after[i] += delta
+        i = self.slot[key] + self.size
+        self.sm[i] += delta
+        self.mn[i] = self.mx[i] = self.sm[i]
+        i >>= 1
+        while i:
+            self._pull(i)
+            i >>= 1
 
 
 def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugAction]:
@@ -126,12 +160,7 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
                 kind, delta = _CAPTURE_DELTA[step.action]
                 fixed[kind].append((key, delta))
     block = m.memory_block_bytes
-    counters = {
-        "core": _Counter(m.cores_present, 1, m.cores_possible),
-        "block": _Counter(m.memory_bytes // block, 1, m.memory_possible_bytes // block),
-    }
-    for name, counter in counters.items():
-        counter.add_fixed(fixed[name])
+    arrivals: list[tuple[tuple, str, bool, int]] = []  # (key, kind, add, churn index)
     for churn in scenario.churn:
         rng = streams.get(f"churn.{churn.index}")
         t_s, k = churn.start_s, 0
@@ -141,14 +170,26 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
                 break
             kind = "core" if rng.random() < churn.cpu_fraction else "block"
             add = rng.random() < churn.add_fraction
-            key = (t_s, 1, churn.index, k)
+            arrivals.append(((t_s, 1, churn.index, k), kind, add, churn.index))
             k += 1
-            for delta in (1, -1) if add else (-1, 1):
-                if counters[kind].fits(key, delta):
-                    counters[kind].insert(key, delta)
-                    action = f"{kind}-{'add' if delta > 0 else 'remove'}"
-                    keyed.append((key, HotplugAction(t_s, action, f"churn[{churn.index}]")))
-                    break
+    bounds = {
+        "core": (m.cores_present, 1, m.cores_possible),
+        "block": (m.memory_bytes // block, 1, m.memory_possible_bytes // block),
+    }
+    counters = {}
+    for kind, (start, lo, hi) in bounds.items():
+        deltas: dict[tuple, int] = {}
+        for key, delta in fixed[kind]:
+            deltas[key] = deltas.get(key, 0) + delta
+        keys = sorted([*deltas, *(a[0] for a in arrivals if a[1] == kind)])
+        counters[kind] = _Counter(start, lo, hi, keys, deltas)
+    for key, kind, add, index in arrivals:  # phase by phase, each in time order, as drawn
+        for delta in (1, -1) if add else (-1, 1):
+            if counters[kind].fits(key, delta):
+                counters[kind].insert(key, delta)
+                action = f"{kind}-{'add' if delta > 0 else 'remove'}"
+                keyed.append((key, HotplugAction(key[0], action, f"churn[{index}]")))
+                break
     keyed.sort(key=lambda item: item[0])
     return [action for _, action in keyed]
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.kexec.crash_region import default_crash_base, plan_crash_region
-from engine.scenario.model import MAX_BLOCKS, MachineSpec, StormPhase
+from engine.machine.topology import memory_limit_problem
+from engine.scenario.model import MachineSpec, StormPhase
 from engine.scenario.reader import Reader
 from engine.units import format_size
 
@@ -77,6 +78,58 @@ def check_region_fit(
             r.error("kdump.crash_base" if "crash_base" in k else "kdump.crashkernel", err.reason)
 
 
+# arch/powerpc/include/uapi/asm/setup.h: the kernel keeps at most this many bytes of
+# command line, NUL included; kexec_file_load's cmdline_len is checked against it
+COMMAND_LINE_SIZE = 2048
+
+
+def check_bootargs(r: Reader, bootargs: str | None) -> None:
+    """A capture command line the kernel and the FDT's ``/chosen/bootargs`` can hold."""
+    if bootargs is None:
+        return
+    if not bootargs.isascii() or "\0" in bootargs:
+        r.error("kdump.bootargs", "must be ASCII text without NUL bytes")
+    elif len(bootargs) + 1 > COMMAND_LINE_SIZE:
+        r.error(
+            "kdump.bootargs",
+            f"{len(bootargs)} characters: past the powerpc COMMAND_LINE_SIZE of "
+            f"{COMMAND_LINE_SIZE} bytes (NUL included)",
+        )
+
+
+def check_hole_holds_initial_fdt(
+    r: Reader, machine: MachineSpec, bootargs: str | None, hole: int | None
+) -> None:
+    """A fixed ``fdt_hole`` must hold the kdump FDT loaded at boot, before any storm.
+
+    The blob is built as a run builds it (``KdumpFdtBuilder`` on the scenario's
+    machine and bootargs); kexec addresses are cells of fixed width, so zeros give
+    the same length.
+    """
+    if hole is None or bootargs is None or _machine_failed(r) or "kdump.bootargs" in r.failed:
+        return
+    from engine.devicetree.kdump_fdt import KdumpFdtBuilder
+    from engine.scenario.machine import machine_for
+
+    try:
+        built = machine_for(machine)
+    except (InputError, ValueError):
+        return  # reported where the machine is read
+    blob = KdumpFdtBuilder(
+        built, bootargs=bootargs, elfcorehdr_addr=0, elfcorehdr_size=0, crash_base=0, crash_size=0
+    ).build()
+    if hole < len(blob):
+        r.error(
+            "kdump.fdt_hole",
+            f"{format_size(hole)} cannot hold the machine's initial kdump FDT: "
+            f"at least {len(blob)} bytes ({format_size(len(blob))}) needed",
+        )
+
+
+def _machine_failed(r: Reader) -> bool:
+    return any(f == "machine" or f.startswith("machine.") for f in r.failed)
+
+
 def check_storm_counts(r: Reader, phases: list[StormPhase], machine: MachineSpec) -> int | None:
     """Check core and block counts over the storms; the peak memory (None when unknown)."""
     block = machine.memory_block_bytes
@@ -99,8 +152,9 @@ def check_storm_counts(r: Reader, phases: list[StormPhase], machine: MachineSpec
         )
         peak_blocks = _check_counts(r, phases, "memory", machine.memory_bytes // block, hi, block)
         peak = peak_blocks * block
-        if hi is None and peak_blocks > MAX_BLOCKS:
-            r.error("machine.memory", f"the storms take it past {MAX_BLOCKS} memory blocks")
+        too_large = memory_limit_problem(peak, block) if hi is None else None
+        if too_large:
+            r.error("machine.memory", f"the storms take it to {format_size(peak)}: {too_large}")
     return peak
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.errors import quote
 from engine.scenario.checks import check_storm_counts
 from engine.scenario.model import (
     MAX_BLOCKS,
@@ -35,7 +36,7 @@ def _array(r: Reader, data: dict[str, Any], name: str) -> list[tuple[str, dict[s
         if isinstance(item, dict):
             out.append((f"{name}[{i}]", item))
         else:
-            r.error(f"{name}[{i}]", f"expected a table, got {item!r}")
+            r.error(f"{name}[{i}]", f"expected a table, got {quote(item)}")
     return out
 
 
@@ -154,7 +155,7 @@ def read_crash(
         r.error("crash.monte_carlo", f"expected 0 to 10000000 samples, got {monte_carlo}")
     raw = c.get("probes", [])
     if not isinstance(raw, list):
-        r.error("crash.probes", f"expected a list of {{ at = ..., cpu = ... }}, got {raw!r}")
+        r.error("crash.probes", f"expected a list of {{ at = ..., cpu = ... }}, got {quote(raw)}")
         raw = []
     threads = (
         machine.threads_possible if None not in (machine.cores_possible, machine.smt) else None
@@ -163,7 +164,7 @@ def read_crash(
     for i, item in enumerate(raw):
         pw = f"crash.probes[{i}]"
         if not isinstance(item, dict):
-            r.error(pw, f"expected {{ at = ..., cpu = ... }}, got {item!r}")
+            r.error(pw, f"expected {{ at = ..., cpu = ... }}, got {quote(item)}")
             continue
         p = r.section(item, pw)
         at = r.field(p, pw, "at")
@@ -171,7 +172,9 @@ def read_crash(
         if at is not None and duration is not None and at > duration:
             r.error(f"{pw}.at", f"{at:g}s is past the end (scenario.duration = {duration:g}s)")
         if cpu not in PROBE_CPUS and (isinstance(cpu, bool | str) or not isinstance(cpu, int)):
-            r.error(f"{pw}.cpu", f"expected a thread number, 'newest' or 'random'; got {cpu!r}")
+            r.error(
+                f"{pw}.cpu", f"expected a thread number, 'newest' or 'random'; got {quote(cpu)}"
+            )
         elif isinstance(cpu, int) and threads is not None and not_possible_thread(cpu, threads):
             r.error(f"{pw}.cpu", not_possible_thread(cpu, threads) or "")
         elif at is not None:

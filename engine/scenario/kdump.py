@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.scenario.checks import check_region_fit
+from engine.scenario.checks import (
+    check_bootargs,
+    check_hole_holds_initial_fdt,
+    check_region_fit,
+)
 from engine.scenario.model import (
     KdumpSpec,
     KernelUpdateSpec,
@@ -70,4 +74,7 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         service_start_s=r.field(k, w, "service_start"),
     )
     check_region_fit(r, k, machine, crashkernel, base, kernel, initrd, purgatory, hole)
+    check_bootargs(r, spec.bootargs)
+    if "fdt_hole" in k:
+        check_hole_holds_initial_fdt(r, machine, spec.bootargs, hole)
     return spec

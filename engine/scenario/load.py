@@ -16,7 +16,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from engine.errors import InputError
+from engine.errors import InputError, quote
 from engine.scenario.capture_storms import read_captures
 from engine.scenario.events import read_churn, read_crash, read_storms
 from engine.scenario.kdump import read_kdump
@@ -28,6 +28,8 @@ from engine.scenario.model import (
     GIB,
     MAX_BLOCKS,
     MAX_CHURN_EVENTS,
+    MAX_SCENARIO_BYTES,
+    MAX_STORM_EVENTS,
     MAX_THREADS,
     MIB,
     PROBE_CPUS,
@@ -57,6 +59,8 @@ __all__ = [
     "GIB",
     "MAX_BLOCKS",
     "MAX_CHURN_EVENTS",
+    "MAX_STORM_EVENTS",
+    "MAX_SCENARIO_BYTES",
     "MAX_THREADS",
     "MIB",
     "PROBE_CPUS",
@@ -116,12 +120,16 @@ def with_overrides(scenario: Scenario, *, seed: int | None = None) -> Scenario:
     if seed is None:
         return scenario
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError("--seed", f"seed must be an integer, got {seed!r}")
+        raise InputError("--seed", f"seed must be an integer, got {quote(seed)}")
     return dataclasses.replace(scenario, seed=seed)
 
 
 def _read_text(path: str | Path) -> str:
-    data = read_user_file(path, prefix="cannot read: ")
+    data = read_user_file(path, max_bytes=MAX_SCENARIO_BYTES, prefix="cannot read: ")
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise InputError(
+            str(path), f"cannot read: larger than {MAX_SCENARIO_BYTES} bytes, not a scenario"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -143,6 +151,10 @@ def _parse(
             return None, [InputError(source, f"TOML syntax: {message}")]
         reason = f"TOML syntax: {message[: found.start()].strip()} (column {found.group(2)})"
         return None, [InputError(source, reason, line=int(found.group(1)))]
+    except ValueError as err:  # tomllib: an integer past sys.get_int_max_str_digits()
+        return None, [InputError(source, f"TOML value: {quote(str(err))}")]
+    except RecursionError:
+        return None, [InputError(source, "TOML syntax: arrays or tables nested too deeply")]
     r = Reader(source, text)
     r.table(data, "", TOP_LEVEL)
     sc = r.section(data.get("scenario"), "scenario")
@@ -161,6 +173,7 @@ def _parse(
         peaks = [peak_bytes or 0, *(c.peak_blocks * block for c in captures)]
         machine = dataclasses.replace(machine, memory_possible_bytes=max(peaks))
     churn = read_churn(r, data, duration)
+    _check_event_total(r, storms, captures, churn)
     crash = read_crash(r, data, machine, duration)
     cmp = r.section(data.get("compare"), "compare")
     strategies = r.field(cmp, "compare", "strategies", STRATEGY_NAMES)
@@ -180,3 +193,18 @@ def _parse(
         strategies=strategies,
         source=source,
     ), []
+
+
+def _check_event_total(r: Reader, storms: tuple, captures: tuple, churn: tuple) -> None:
+    """All phases together stay under ``MAX_STORM_EVENTS`` (churn counted as expected)."""
+    total = (
+        sum(p.count for p in storms)
+        + sum(len(c.steps) for c in captures)
+        + sum(c.rate_per_s * (c.end_s - c.start_s) for c in churn)
+    )
+    if total > MAX_STORM_EVENTS:
+        r.error(
+            "storm" if storms or captures else "churn",
+            f"about {total:.0f} hotplug events in all (storms and churn together), more than "
+            f"the cap of {MAX_STORM_EVENTS} events a scenario may have",
+        )

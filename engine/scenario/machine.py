@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, quote
+from engine.machine.topology import Machine, memory_limit_problem
 from engine.scenario.model import (
-    CPU_MODELS,
     GIB,
-    MAX_BLOCKS,
+    MAX_MEMORY_BYTES,
     MAX_THREADS,
     SECTION_BYTES,
-    SMT_WIDTHS,
     MachineSpec,
 )
 from engine.scenario.reader import (
@@ -24,7 +24,7 @@ from engine.scenario.schema import SCHEMA
 from engine.units import format_size
 
 MACHINE_KEYS = SCHEMA["machine"].known
-_FROM_DTB = ("cpu_model", "smt", "cores_present", "cores_possible", "memory")
+_FROM_DTB = ("cpu_model", "smt", "cores_present", "cores_possible", "memory", "memory_block")
 
 
 def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
@@ -33,24 +33,32 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
     if w not in data:
         r.error(w, "required table [machine] is missing")
     from_dtb = r.field(m, w, "from_dtb")
+    need = REQUIRED if from_dtb is None and "from_dtb" not in r.failed and w in data else None
     dtb: dict[str, Any] = {}
+    memory_max = r.field(m, w, "memory_max")
+    if from_dtb is not None and "\0" in from_dtb:
+        r.error(join(w, "from_dtb"), f"a file name cannot contain a NUL byte: {quote(from_dtb)}")
+        from_dtb, need = None, None
     if from_dtb is not None:
-        dtb_path = ((base_dir or Path.cwd()) / from_dtb).resolve()
+        # absolute but not resolved: a symlink loop is the reader's ELOOP, not a RuntimeError
+        shown = (base_dir or Path()) / from_dtb  # as the user would write it, in messages
+        dtb_path = Path(os.path.abspath(shown))
         for key in _FROM_DTB:
             if key in m:
                 r.error(join(w, key), "comes from machine.from_dtb; remove it")
         try:
-            dtb = _read_dtb(dtb_path)
+            # a memory_max past the limit is its own error below, not the importer's
+            possible = memory_max if memory_max and memory_max <= MAX_MEMORY_BYTES else None
+            dtb = _read_dtb(dtb_path, str(shown), possible)
         except InputError as err:
-            r.error(join(w, "from_dtb"), err.reason)
-    need = REQUIRED if from_dtb is None and w in data else None
+            # the DTB and its node are in str(err); the scenario file and key come first
+            r.error(join(w, "from_dtb"), str(err))
     model = dtb.get("cpu_model") or r.field(m, w, "cpu_model")
     smt = dtb.get("smt") or r.field(m, w, "smt")
     present = dtb.get("cores_present") or r.field(m, w, "cores_present", need)
     possible = dtb.get("cores_possible") or r.field(m, w, "cores_possible", need)
     memory = dtb.get("memory_bytes") or r.field(m, w, "memory", need)
-    block = r.field(m, w, "memory_block")
-    memory_max = r.field(m, w, "memory_max")
+    block = dtb.get("memory_block_bytes") or r.field(m, w, "memory_block")
     lpar = r.field(m, w, "lpar")
     rma = r.field(m, w, "rma")
     thread_online = r.field(m, w, "thread_online")
@@ -81,8 +89,11 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
             )
     if memory_max is not None and memory is not None and memory_max < memory:
         r.error(join(w, "memory_max"), f"below machine.memory ({format_size(memory)})")
-    if memory_max is not None and block is not None and memory_max // block > MAX_BLOCKS:
-        r.error(join(w, "memory_max"), f"more than {MAX_BLOCKS} memory blocks")
+    if block is not None:
+        for key, size in (("memory", memory), ("memory_max", memory_max)):
+            too_large = None if size is None else memory_limit_problem(size, block)
+            if too_large:
+                r.error(join(w, key), too_large)
     if rma is None and memory is not None:
         rma = min(GIB, memory)
     elif rma is not None and memory is not None and rma > memory:
@@ -103,50 +114,45 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
     )
 
 
-def _read_dtb(path: Path) -> dict[str, Any]:
-    """Model, SMT width, cores and memory of a pseries DTB (a loose read via libfdt)."""
-    from engine.devicetree.dtb_check import admit_dtb, read_dtb_file
+def machine_for(spec: MachineSpec) -> Machine:
+    """The ``Machine`` a run starts from: imported from ``from_dtb``, else built from keys.
 
-    blob = read_dtb_file(path)
-    admit_dtb(blob, str(path))
-    import libfdt
+    Raises ``InputError`` for a DTB the importer refuses (validation already did
+    the same import, so this only happens if the file changed since).
+    """
+    if spec.from_dtb is not None:
+        from engine.devicetree.dtb_import import machine_from_dtb
 
-    quiet_nf = (libfdt.NOTFOUND,)
-    try:
-        fdt = libfdt.Fdt(blob)
-        cpus = fdt.path_offset("/cpus")
-        cores, model, smt, node = 0, None, None, fdt.first_subnode(cpus, quiet=quiet_nf)
-        while node >= 0:
-            if fdt.getprop(node, "device_type", quiet=quiet_nf) == b"cpu\0":
-                cores += 1
-                model = model or fdt.get_name(node).split(",")[-1].split("@")[0]
-                servers = fdt.getprop(node, "ibm,ppc-interrupt-server#s")
-                smt = smt or len(servers) // 4
-            node = fdt.next_subnode(node, quiet=quiet_nf)
-        drc = fdt.getprop(cpus, "ibm,drc-indexes", quiet=quiet_nf)
-        possible = int.from_bytes(drc[:4], "big") if drc else cores
-        memory, node = 0, fdt.first_subnode(0, quiet=quiet_nf)
-        while node >= 0:
-            if fdt.get_name(node).startswith("memory@"):
-                reg = bytes(fdt.getprop(node, "reg"))
-                memory += sum(
-                    int.from_bytes(reg[i + 8 : i + 16], "big") for i in range(0, len(reg), 16)
-                )
-            node = fdt.next_subnode(node, quiet=quiet_nf)
-    except libfdt.FdtException as err:
-        raise InputError(
-            str(path), f"cannot read the pseries /cpus and /memory nodes: {err}"
-        ) from None
-    if model not in CPU_MODELS or smt not in SMT_WIDTHS or not cores or not memory:
-        raise InputError(
-            str(path),
-            f"not a pseries POWER8/9/10 tree (model {model}, SMT {smt}, "
-            f"{cores} cores, {memory} bytes of memory)",
+        return machine_from_dtb(
+            spec.from_dtb,
+            source=str(spec.from_dtb),
+            memory_possible_bytes=spec.memory_possible_bytes,
         )
+    return Machine(
+        cpu_model=spec.cpu_model,
+        smt=spec.smt,
+        cores_present=spec.cores_present,
+        cores_possible=spec.cores_possible,
+        memory_bytes=spec.memory_bytes,
+        memory_block_bytes=spec.memory_block_bytes,
+        memory_possible_bytes=spec.memory_possible_bytes,
+    )
+
+
+def _read_dtb(path: Path, shown: str, memory_max: int | None) -> dict[str, Any]:
+    """Model, SMT width, cores and memory of a pseries DTB, by the importer ``run`` uses.
+
+    ``machine_from_dtb`` is the one DTB gate: what it refuses here, ``run`` would
+    refuse too, and what it accepts here builds the same ``Machine`` there.
+    """
+    from engine.devicetree.dtb_import import machine_from_dtb
+
+    machine = machine_from_dtb(path, source=shown, memory_possible_bytes=memory_max)
     return {
-        "cpu_model": model,
-        "smt": smt,
-        "cores_present": cores,
-        "cores_possible": max(possible, cores),
-        "memory_bytes": memory,
+        "cpu_model": machine.cpu_model,
+        "smt": machine.smt,
+        "cores_present": machine.cores_present,
+        "cores_possible": machine.cores_possible,
+        "memory_bytes": machine.boot_memory_bytes,
+        "memory_block_bytes": machine.memory_block_bytes,
     }

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.machine.topology import MAX_BLOCKS as MAX_BLOCKS
+from engine.machine.topology import MAX_MEMORY_BYTES as MAX_MEMORY_BYTES
+from engine.machine.topology import SECTION_BYTES as SECTION_BYTES
 from engine.units import Duration
 
 CPU_MODELS = ("POWER8", "POWER9", "POWER10")
@@ -13,9 +16,11 @@ ACTIONS = ("cpu-add", "cpu-remove", "memory-add", "memory-remove", "smt")
 SYSCALLS = ("kexec_file_load", "kexec_load")
 PROBE_CPUS = ("newest", "random")
 MAX_THREADS = 8192  # NR_CPUS ceiling of ppc64 kernels
-MAX_BLOCKS = 1 << 20
 MAX_CHURN_EVENTS = 100_000
-SECTION_BYTES = 16 << 20  # ppc64 memory section: the smallest memory block
+# every phase together: storm expansion is O(n log n), a run holds one process per event
+MAX_STORM_EVENTS = 200_000
+# the shipped scenarios are a few KiB; 8 MiB still holds ~300k crash probes
+MAX_SCENARIO_BYTES = 8 << 20
 DEFAULT_BOOTARGS = (
     "irqpoll maxcpus=1 noirqdistrib reset_devices cgroup_disable=memory numa=off "
     "udev.children-max=2 ehea.use_mcs=0 panic=10 kvm_cma_resv_ratio=0 "

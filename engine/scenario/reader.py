@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, quote
 from engine.units import parse_duration, parse_size
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]#]+?)\s*\]")
@@ -117,12 +117,12 @@ class Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.error(where, f"expected a table, got {value!r}")
+            self.error(where, f"expected a table, got {quote(value)}")
             return {}
         for key in value:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+                hint = f"did you mean {quote(close[0])}?" if close else f"known: {', '.join(known)}"
                 kind = "table" if isinstance(value[key], dict | list) and not where else "key"
                 self.error(join(where, key), f"unknown {kind}; {hint}")
         return value
@@ -148,7 +148,7 @@ class Reader:
             return default
         try:
             return convert(tbl[key])
-        except ValueError as err:
+        except (ValueError, OverflowError) as err:
             self.error(path, str(err))
             return None
 
@@ -159,26 +159,26 @@ def join(where: str, key: str) -> str:
 
 def to_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected an integer, got {value!r}")
+        raise ValueError(f"expected an integer, got {quote(value)}")
     return value
 
 
 def to_str(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
+        raise ValueError(f"expected a string, got {quote(value)}")
     return value
 
 
 def to_bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {quote(value)}")
     return value
 
 
 def to_choice(choices: tuple[str, ...]) -> Callable[[object], str]:
     def convert(value: object) -> str:
         if value not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}; got {value!r}")
+            raise ValueError(f"expected one of {', '.join(choices)}; got {quote(value)}")
         return str(value)
 
     return convert
@@ -186,7 +186,7 @@ def to_choice(choices: tuple[str, ...]) -> Callable[[object], str]:
 
 def to_fraction(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError(f"expected a number from 0 to 1, got {value!r}")
+        raise ValueError(f"expected a number from 0 to 1, got {quote(value)}")
     return float(value)
 
 
@@ -216,17 +216,17 @@ def to_rate(value: object) -> float:
     if isinstance(value, str) and "/" in value:
         number, _, unit = value.partition("/")
         if unit.strip() not in _PER:
-            raise ValueError(f"bad rate {value!r}: use a number per s, min or h, e.g. '2/s'")
+            raise ValueError(f"bad rate {quote(value)}: use a number per s, min or h, e.g. '2/s'")
         try:
             per_s = float(number) / _PER[unit.strip()]
         except ValueError:
-            raise ValueError(f"bad rate {value!r}: use e.g. '2/s'") from None
+            raise ValueError(f"bad rate {quote(value)}: use e.g. '2/s'") from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        per_s = float(value)
+        per_s = float(value) if abs(value) < 1e308 else math.inf
     else:
-        raise ValueError(f"bad rate {value!r}: use e.g. '2/s'")
+        raise ValueError(f"bad rate {quote(value)}: use e.g. '2/s'")
     if not math.isfinite(per_s) or per_s <= 0:
-        raise ValueError("rate must be above zero")
+        raise ValueError(f"rate must be finite and above zero, got {quote(value)}")
     return per_s
 
 
@@ -235,14 +235,14 @@ def to_bandwidth(value: object) -> float:
     text = value[:-2] if isinstance(value, str) and value.endswith("/s") else value
     per_s = parse_size(text)
     if per_s <= 0:
-        raise ValueError(f"bandwidth must be above zero, e.g. '1GiB/s', got {value!r}")
+        raise ValueError(f"bandwidth must be above zero, e.g. '1GiB/s', got {quote(value)}")
     return float(per_s)
 
 
 def to_int_choice(choices: tuple[int, ...]) -> Callable[[object], int]:
     def convert(value: object) -> int:
         if to_int(value) not in choices:
-            raise ValueError(f"expected one of {', '.join(map(str, choices))}; got {value!r}")
+            raise ValueError(f"expected one of {', '.join(map(str, choices))}; got {quote(value)}")
         return int(value)  # type: ignore[call-overload]
 
     return convert
@@ -250,5 +250,5 @@ def to_int_choice(choices: tuple[int, ...]) -> Callable[[object], int]:
 
 def to_positive_int(value: object) -> int:
     if to_int(value) < 1:
-        raise ValueError(f"must be at least 1, got {value!r}")
+        raise ValueError(f"must be at least 1, got {quote(value)}")
     return int(value)  # type: ignore[call-overload]

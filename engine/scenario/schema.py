@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import quote
 from engine.scenario.model import ACTIONS, CPU_MODELS, DEFAULT_BOOTARGS, SMT_WIDTHS, SYSCALLS
 from engine.scenario.reader import (
     COMPUTED,
@@ -47,10 +48,10 @@ def _any(value: object) -> object:
 def to_strategies(value: object) -> tuple[str, ...]:
     """A non-empty list of names the strategy registry knows, each once."""
     if not isinstance(value, list) or not value:
-        raise ValueError(f"expected a non-empty list of strategy names, got {value!r}")
+        raise ValueError(f"expected a non-empty list of strategy names, got {quote(value)}")
     for item in value:
         if item not in STRATEGY_NAMES:
-            raise ValueError(f"unknown strategy {item!r}; valid: {', '.join(STRATEGY_NAMES)}")
+            raise ValueError(f"unknown strategy {quote(item)}; valid: {', '.join(STRATEGY_NAMES)}")
     if len(set(value)) != len(value):
         raise ValueError("a strategy is listed twice")
     return tuple(value)
@@ -152,8 +153,9 @@ TABLES: tuple[Table, ...] = (
                 to_str,
                 None,
                 "",
-                "a DTB, relative to the scenario file: cpu_model, smt, cores and memory come "
-                "from it and may not be given too",
+                "a DTB, relative to the scenario file, read by the importer run uses: "
+                "cpu_model, smt, cores, memory and memory_block come from it and may not be "
+                "given too",
             ),
         ),
     ),

@@ -17,7 +17,6 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -34,6 +33,7 @@ from tui.cpus_lines import (
     node_props,
     plain,
 )
+from tui.widgets.cpus_tree_keys import CPUS_TREE_BINDINGS, CPUS_TREE_CSS
 
 Key = tuple[int, int]
 HEADER_KEY: Key = (HEADER, 0)
@@ -44,43 +44,9 @@ MARKER_COLUMNS = range(4, 6)  # "▶ " after the "├── " guide: a click the
 class CpusTree(ScrollView, can_focus=True):
     """``/cpus`` as the capture kernel would read it from the hole right now."""
 
-    BINDINGS = [
-        Binding("up", "cursor_up", "Cursor up", show=False),
-        Binding("down", "cursor_down", "Cursor down", show=False),
-        Binding("pageup", "cursor_page(-1)", "Cursor a page up", show=False),
-        Binding("pagedown", "cursor_page(1)", "Cursor a page down", show=False),
-        Binding("home", "cursor_to(0)", "Cursor to /cpus", show=False),
-        Binding("end", "cursor_to(-1)", "Cursor to the last line", show=False),
-        Binding(
-            "enter,space",
-            "toggle_core",
-            "Expand or collapse the core (on /cpus: every core)",
-            show=False,
-            key_display="enter / space",
-        ),
-        Binding("right", "expand", "Expand the core, or go to its first line", show=False),
-        Binding("left", "collapse", "Collapse the core, or go up to it", show=False),
-        Binding("a", "expand_all", "Expand every core, and each new one", show=False),
-        Binding("A", "collapse_all", "Collapse every core", show=False, key_display="A"),
-    ]
+    BINDINGS = CPUS_TREE_BINDINGS
     COMPONENT_CLASSES = {"cpus-tree--cursor", "cpus-tree--guides"}
-    DEFAULT_CSS = """
-    CpusTree {
-        width: 1fr; height: 1fr; overflow-x: hidden; overflow-y: auto;
-        background: $surface; color: $foreground;
-        & > .cpus-tree--guides { color: $surface-lighten-2; }
-        & > .cpus-tree--cursor {
-            text-style: $block-cursor-blurred-text-style;
-            background: $block-cursor-blurred-background;
-        }
-        &:focus > .cpus-tree--guides { color: $surface-lighten-3; }
-        &:focus > .cpus-tree--cursor {
-            color: $block-cursor-foreground;
-            background: $block-cursor-background;
-            text-style: $block-cursor-text-style;
-        }
-    }
-    """
+    DEFAULT_CSS = CPUS_TREE_CSS
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
