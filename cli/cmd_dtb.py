@@ -7,10 +7,7 @@ import sys
 
 from cli.to_stdout import STDOUT, check_output, write_output
 from engine.errors import InputError
-from engine.run.explain import PROVENANCE_TEXT, FdtProvenance
-from engine.run.session import Session
-from engine.scenario.load import load_scenario
-from engine.strategies import STRATEGY_NAMES
+from engine.scenario.names import STRATEGY_NAMES
 
 NAME = "dtb"
 HELP = "write the kdump FDT as it stands in its segment or hole at a simulated instant"
@@ -40,6 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the engine loads when the command runs, not for `kdump-storm --help` (issue 10)
+    from engine.run.explain import PROVENANCE_TEXT, FdtProvenance
+    from engine.run.session import Session
+    from engine.scenario.load import load_scenario
+
     scenario = load_scenario(args.scenario)
     strategy = args.strategy or scenario.strategies[0]
     at = scenario.duration_s if args.at is None else args.at

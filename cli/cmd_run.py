@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from cli.to_stdout import check_output, write_output
-from engine.run.definitions import footnote
-from engine.run.exports import metrics_csv, series_csv, trace_jsonl
-from engine.run.metrics import Metrics
-from engine.run.outcomes import Outcome
-from engine.run.perfetto import perfetto_json
-from engine.run.run_meta import RunMeta, run_meta
-from engine.run.session import Session
-from engine.scenario.load import Scenario, load_scenario
-from engine.strategies import STRATEGY_NAMES
-from engine.units import format_size
+from engine.scenario.names import STRATEGY_NAMES
+
+# the engine proper loads when a run starts, not for `kdump-storm --help` (issue 10)
+if TYPE_CHECKING:
+    from engine.run.metrics import Metrics
+    from engine.run.outcomes import Outcome
+    from engine.run.run_meta import RunMeta
+    from engine.run.session import Session
+    from engine.scenario.load import Scenario
 
 NAME = "run"
 HELP = "replay a scenario headless under one or more strategies and print their metrics"
@@ -70,12 +70,20 @@ def run_strategies(
     scenario: Scenario, strategies: list[str] | tuple[str, ...], seed: int | None = None
 ) -> dict[str, Session]:
     """Each strategy replays the same storm with the same random streams, to the end."""
+    from engine.run.session import Session
+
     sessions = {}
     for name in strategies:
         session = Session(scenario, name, seed)
         session.run_to_end()
         sessions[name] = session
     return sessions
+
+
+def _size(n: int) -> str:
+    from engine.units import format_size  # not paid for by --help
+
+    return format_size(n)
 
 
 def _fmt_s(value: float | None) -> str:
@@ -96,7 +104,7 @@ ROWS: list[tuple[str, Callable[[Metrics], str]]] = [
     ("longest window (s)", lambda m: _fmt_s(m.windows.max_s)),
     ("reloads", lambda m: str(m.reloads)),
     ("reload time (s)", lambda m: _fmt_s(m.reload_cpu_s)),
-    ("bytes copied", lambda m: format_size(m.bytes_copied)),
+    ("bytes copied", lambda m: _size(m.bytes_copied)),
     ("uevents", lambda m: str(m.uevents)),
     ("dropped uevents", lambda m: str(m.dropped_uevents)),
     ("kernel updates", lambda m: str(m.kernel_updates)),
@@ -104,11 +112,9 @@ ROWS: list[tuple[str, Callable[[Metrics], str]]] = [
     ("settle (s)", lambda m: _fmt_s(m.settle_s)),
     (
         "FDT segment/hole",
-        lambda m: (
-            format_size(m.fdt_hole.size_bytes) + (" hole" if m.fdt_hole.in_place else " segment")
-        ),
+        lambda m: _size(m.fdt_hole.size_bytes) + (" hole" if m.fdt_hole.in_place else " segment"),
     ),
-    ("FDT peak used", lambda m: format_size(m.fdt_hole.peak_used_bytes)),
+    ("FDT peak used", lambda m: _size(m.fdt_hole.peak_used_bytes)),
     ("FDT_ERR_NOSPACE", lambda m: str(m.fdt_hole.nospace)),
     (
         "P(captured) MC",
@@ -120,6 +126,8 @@ ROWS: list[tuple[str, Callable[[Metrics], str]]] = [
 
 def comparison_table(scenario: Scenario, sessions: dict[str, Session]) -> str:
     """Rows of metrics, one column per strategy, plus each crash probe's outcome."""
+    from engine.run.definitions import footnote
+
     metrics = {name: s.metrics() for name, s in sessions.items()}
     names = list(metrics)
     rows: list[list[str]] = [["", *names]]
@@ -152,11 +160,20 @@ OUTPUTS = (("trace", "--trace"), ("perfetto", "--perfetto"), ("series", "--serie
 
 
 def run(args: argparse.Namespace) -> int:
+    from cli.to_stdout import check_output, write_output
+    from engine.run.exports import metrics_csv, series_csv, trace_jsonl
+    from engine.run.perfetto import perfetto_json
+    from engine.run.run_meta import run_meta
+    from engine.scenario.expense import expense_warnings
+    from engine.scenario.load import load_scenario
+
     scenario = load_scenario(args.scenario, capture=args.capture)
     strategies = args.strategy or list(scenario.strategies)
     # every output file is checked before the run: a typo costs nothing and prints nothing
     for attr, option in OUTPUTS:
         check_output(getattr(args, attr, None), force=args.force, option=option)
+    for warning in expense_warnings(scenario, len(strategies)):
+        print(warning, file=sys.stderr)  # before the work, so a user can stop it
     sessions = run_strategies(scenario, strategies, args.seed)
     meta = run_meta(scenario.name, scenario.source, next(iter(sessions.values())).seed, strategies)
     if args.format == "json":

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from engine.errors import InputError
-from engine.output_file import check_output_path, write_new_file
-from engine.strategies import STRATEGY_NAMES
+from engine.scenario.names import STRATEGY_NAMES
 
 NAME = "sweep"
 HELP = "run a scenario over a grid of values x strategies x seeds (on Dask) and aggregate"
@@ -104,6 +103,8 @@ def _check_output(path: str | None, formats: tuple[str, ...], option: str, force
         return
     if Path(path).suffix.lower() not in formats:
         raise InputError(path, f"{option}: use a {' or '.join(formats)} file name")
+    from engine.output_file import check_output_path  # not paid for by --help
+
     check_output_path(path, force=force, option=option)
 
 
@@ -133,6 +134,7 @@ def aggregate_table(keys: tuple[str, ...], aggregates: list, metrics: tuple[str,
 def run(args: argparse.Namespace) -> int:
     from cli.progress import Progress
     from cli.sweep_plot import IMAGE_FORMATS, image_bytes, terminal_chart
+    from engine.output_file import write_new_file
     from engine.sweep.aggregate import aggregate
     from engine.sweep.chart import chart
     from engine.sweep.execute import run_dask, run_local

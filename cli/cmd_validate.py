@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from engine.rng import RandomStreams
-from engine.run.storm import expand_storm, uevent_count
-from engine.scenario.load import Scenario, check_scenario_file, load_scenario
+# loaded when a file is validated, not for `kdump-storm --help` (issue 10)
+if TYPE_CHECKING:
+    from engine.scenario.load import Scenario
 
 NAME = "validate"
 HELP = "check scenario files without running them; print every problem, one per line"
@@ -21,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def summary(scenario: Scenario) -> str:
     """``2 storm phases, 320 uevents expected, strategies a, b`` for a valid scenario."""
+    from engine.rng import RandomStreams
+    from engine.run.storm import expand_storm, uevent_count
+
     actions = expand_storm(scenario, RandomStreams(scenario.seed))
     n = len(scenario.storms) + len(scenario.captures)
     parts = [f"{n} storm phase{'' if n == 1 else 's'}"]
@@ -39,6 +43,9 @@ def summary(scenario: Scenario) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.scenario.expense import expense_warnings
+    from engine.scenario.load import check_scenario_file, load_scenario
+
     ok = True
     for path in args.files:
         errors = check_scenario_file(path)
@@ -47,5 +54,8 @@ def run(args: argparse.Namespace) -> int:
             for err in errors:
                 print(str(err), file=sys.stderr)
             continue
-        print(f"{path}: ok ({summary(load_scenario(path))})")
+        scenario = load_scenario(path)
+        for warning in expense_warnings(scenario):
+            print(warning, file=sys.stderr)
+        print(f"{path}: ok ({summary(scenario)})")
     return 0 if ok else 2

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from cli.usage import OneLineParser, unknown_command
 from engine.errors import InputError
-from engine.version import TOOL_VERSION
 
 PROG = "kdump-storm"
 
@@ -53,13 +52,24 @@ def with_default_command(argv: Sequence[str], commands: set[str]) -> list[str]:
     return [DEFAULT_COMMAND, *args]
 
 
+class _Version(argparse.Action):
+    """``--version``, reading the package metadata only when asked (importlib.metadata is
+    a third of ``--help``'s start-up otherwise)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        from engine.version import TOOL_VERSION
+
+        print(f"{PROG} {TOOL_VERSION}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every module in ``COMMANDS`` registered."""
     parser = OneLineParser(
         prog=PROG,
         description="Watch and measure what CPU and memory hotplug storms do to Linux kdump.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {TOOL_VERSION}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(subparsers)

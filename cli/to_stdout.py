@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from engine.output_file import check_output_path, write_new_file
-
 STDOUT = "-"
 
 
 def check_output(path: str | None, *, force: bool, option: str) -> None:
     """Refuse, before the run, an output the writer would refuse (``-`` always works)."""
     if path is not None and path != STDOUT:
+        from engine.output_file import check_output_path  # not paid for by --help
+
         check_output_path(path, force=force, option=option)
 
 
@@ -22,4 +22,6 @@ def write_output(path: str, data: bytes, *, force: bool, option: str) -> str:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return "<stdout>"
+    from engine.output_file import write_new_file
+
     return str(write_new_file(path, data, force=force, option=option))

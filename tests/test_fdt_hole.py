@@ -8,7 +8,7 @@ from pathlib import Path
 
 import libfdt
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine.devicetree.dtb_import import machine_from_dtb
@@ -220,6 +220,8 @@ def expected_cpu_nodes(m: Machine) -> dict[str, dict[str, bytes]]:
 @pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(change_sets())
+# found by this property: a half-written node left by NOSPACE blocks a later re-add (EXISTS)
+@example(case=("2024", 1, 0, 28, [[(True, 2)], [(False, 1)], [(False, 0), (True, 1)]]))
 def test_fast_path_equals_libfdt_on_any_multi_core_change_set_including_failures(case):
     # several cores added and removed between two updates, in any order, both forms;
     # hole sizes around the edge, so NOSPACE (and EXISTS after it) come often:

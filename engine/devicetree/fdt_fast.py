@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import _libfdt
 
+from engine.devicetree.fdt_run import CleanRun, edit
 from engine.devicetree.fdt_splice import (
     END_NODE,
     Props,
@@ -67,16 +68,21 @@ class Layout:
     children: list[_Child] = field(default_factory=list)
     cpus: tuple[int, int] | None = None
     order: tuple[int, ...] | None = None
-    threads: frozenset[int] = frozenset()
     cpu_nodes: int = 0
+    clean: CleanRun | None = None  # the run of the last complete update
 
 
 @dataclass(frozen=True)
 class FastResult:
+    """What an update did. The CPU nodes' interrupt servers now: ``threads`` in full,
+    or (incremental updates) the previous set plus ``gained`` minus ``lost``."""
+
     changed: bool
     error: StepError | None
-    threads: frozenset[int]  # interrupt servers of the CPU nodes now in the tree
     cpu_nodes: int
+    threads: frozenset[int] | None = None
+    gained: frozenset[int] = frozenset()
+    lost: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +202,11 @@ class FastCpus:
             if layout is None:
                 return None
         if layout.order == live_order:
-            return FastResult(False, None, layout.threads, layout.cpu_nodes)
+            return FastResult(False, None, layout.cpu_nodes)
+        if layout.clean is not None:
+            done = self._incremental(buf, layout, layout.clean, template, smt, live_order)
+            if done is not None:
+                return done
         infos = []
         for core in live_order:
             info = self._core(template, smt, core)
@@ -206,6 +216,54 @@ class FastCpus:
         if form == "2024":
             return self._update_2024(buf, layout, infos, live_order)
         return self._update_2021(buf, layout, infos, live_order, cpus_props)
+
+    def _incremental(
+        self,
+        buf: bytearray,
+        layout: Layout,
+        run: CleanRun,
+        template: CpuNodeTemplate,
+        smt: int,
+        order: tuple[int, ...],
+    ) -> FastResult | None:
+        base, used = _header(buf, _OFF_DT_STRUCT), _used(buf)
+        run_end = base + run.run_pos + run.run_len
+        tail = bytes(buf[run_end:used])
+        # a non-CPU child of /cpus (a half-written node) with an added core's name makes
+        # fdt_add_subnode fail with EXISTS: the general path says where
+        taken = {c.name for c in layout.children if not c.cpu}
+        for core in set(order) - run.core_set:
+            info = self._core(template, smt, core)
+            if info is None or info.name in taken:
+                return None
+
+        def render(core: int, after: bytes) -> bytes:
+            return self._node(core, self._cores[core], after)
+
+        plan = edit(run, order, render, tail[:64])
+        if plan is None or used + plan.run_len - run.run_len > len(buf):
+            return None  # another shape, or it does not fit: the general path says where
+        top = plan.rewrite_from
+        start = run.run_pos + plan.run_len - sum(map(len, plan.nodes[: top + 1]))
+        _write(buf, base + start, used, b"".join(reversed(plan.nodes[: top + 1])) + tail)
+        delta = plan.run_len - run.run_len
+        if layout.cpus is not None:  # 2021: /cpus holds the run
+            layout.cpus = (layout.cpus[0], layout.cpus[1] + delta)
+        else:
+            first = layout.children[0]
+            layout.children[0] = _Child(first.length + delta, True, "")
+        layout.clean = CleanRun(
+            run.run_pos,
+            plan.cores,
+            plan.nodes,
+            plan.run_len,
+            run.core_set - plan.removed | plan.added,
+        )
+        layout.order, layout.cpu_nodes = order, len(order)
+        cores = self._cores
+        gained = frozenset(t for c in plan.added for t in cores[c].threads)
+        lost = frozenset(t for c in plan.removed for t in cores[c].threads)
+        return FastResult(True, None, len(order), gained=gained, lost=lost)
 
     def _update_2024(
         self, buf: bytearray, layout: Layout, infos: list[tuple[int, _Core]], order: tuple[int, ...]
@@ -224,13 +282,19 @@ class FastCpus:
         taken = frozenset(c.name for c in kept)
         written, stop, threads, leftover = self._add(infos, rest, used - cpu_bytes, size, taken)
         run = b"".join(reversed(written))
-        children = [_Child(len(n), True, "") for n in written[::-1]]
+        children = []
         if leftover:  # a partial node without device_type: the next update keeps it
-            children[0] = _Child(children[0].length, False, infos[len(written) - 1][1].name)
-        layout.children = _merged(children) + kept
+            children.append(_Child(len(written[-1]), False, infos[len(written) - 1][1].name))
+        complete = len(run) - (children[0].length if children else 0)
+        if complete:
+            children.append(_Child(complete, True, ""))
+        layout.children = children + kept
         layout.order = order if stop is None else None
+        layout.clean = None
+        if stop is None:
+            layout.clean = _clean(layout.anchor, infos, written)
         changed = _write(buf, pos, used, run + rest)
-        return _result(layout, changed, stop, threads, sum(1 for c in children if c.cpu))
+        return _result(layout, changed, stop, threads, len(written) - leftover)
 
     def _update_2021(
         self,
@@ -251,7 +315,7 @@ class FastCpus:
         offs = self._offsets(cpus_props)
         if offs is None:
             return None
-        layout.order = None
+        layout.order, layout.clean = None, None
         empty = node_head("cpus") + END_NODE
         if free_used + len(empty) > size:  # fdt_add_subnode(/, "cpus") fails: no /cpus at all
             layout.cpus = None
@@ -271,6 +335,8 @@ class FastCpus:
         node = cpus[:-4] + b"".join(reversed(written)) + END_NODE
         layout.cpus = (layout.anchor, len(node))
         layout.order = order if stop2 is None else None
+        if stop2 is None:
+            layout.clean = _clean(layout.anchor + len(cpus) - 4, infos, written)
         changed = _write(buf, pos, used, node + rest)
         return _result(layout, changed, stop2, threads, len(written) - leftover)
 
@@ -278,8 +344,13 @@ class FastCpus:
 def _result(
     layout: Layout, changed: bool, stop: Stop | None, threads: set[int], nodes: int
 ) -> FastResult:
-    layout.threads, layout.cpu_nodes = frozenset(threads), nodes
-    return FastResult(changed, stop.error if stop else None, layout.threads, nodes)
+    layout.cpu_nodes = nodes
+    return FastResult(changed, stop.error if stop else None, nodes, threads=frozenset(threads))
+
+
+def _clean(run_pos: int, infos: list[tuple[int, _Core]], written: list[bytes]) -> CleanRun:
+    cores = [core for core, _ in infos]
+    return CleanRun(run_pos, cores, written, sum(map(len, written)), set(cores))
 
 
 # ------------------------------------------------------------------ buffer
@@ -342,7 +413,7 @@ def scan(buf: bytearray, form: str, key: tuple[int, int]) -> Layout | None:
         anchor = props_end(buf, 0)
         if cpus < 0:
             return Layout(form, key, anchor)
-        return Layout(form, key, anchor, cpus=(cpus, _node_end(buf, cpus) - cpus))
+        return Layout(form, key, anchor, cpus=(cpus, subtree_end(buf, cpus) - cpus))
     if cpus < 0:
         return None
     layout = Layout(form, key, props_end(buf, cpus))
@@ -356,6 +427,13 @@ def scan(buf: bytearray, form: str, key: tuple[int, int]) -> Layout | None:
         child = after
     layout.children = _merged(children)
     return layout
+
+
+def subtree_end(buf: bytearray, node: int) -> int:
+    """Struct offset just past ``node``'s FDT_END_NODE: its next sibling's offset when it
+    has one (a libfdt call), else by walking its tokens."""
+    after = _libfdt.fdt_next_subnode(buf, node)
+    return after if after >= 0 else _node_end(buf, node)
 
 
 def _node_end(buf: bytearray, node: int) -> int:

@@ -24,12 +24,14 @@ reference. ``tests/test_fdt_hole.py`` checks the used bytes agree.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from enum import StrEnum
 
 import _libfdt
 import libfdt
 
-from engine.devicetree.fdt_fast import FastCpus
+from engine.devicetree.fdt_fast import FastCpus, props_end, subtree_end
 from engine.devicetree.fdt_literal import update_2021, update_2024, wrap
 from engine.devicetree.fdt_splice import StepError
 from engine.devicetree.live_tree import live_cpus_props
@@ -42,6 +44,7 @@ _DecodedNode = tuple[str, dict[str, bytes], tuple[int, ...]]
 _U32 = struct.Struct(">I")
 _OFF_DT_STRUCT, _OFF_DT_STRINGS, _SIZE_DT_STRINGS, _SIZE_DT_STRUCT = 8, 12, 32, 36
 FORMS = ("2024", "2021")
+CoverageListener = Callable[[frozenset[int], frozenset[int]], None]  # (gained, lost)
 
 
 class UpdateOutcome(StrEnum):
@@ -75,9 +78,11 @@ class FdtHole:
         self._strings_seen = b""
         self._decoded: tuple[int, list[tuple[str, dict[str, bytes]]]] | None = None
         self._threads: tuple[int, frozenset[int]] | None = None
-        self._loaded: tuple[int, bytes] | None = None  # (generation, blob) of the last load
+        self._covered: set[int] = set()
+        self._listeners: list[CoverageListener] = []
         self._walked: tuple[int, list[_DecodedNode | None]] | None = None
-        self._load_threads: tuple[bytes, frozenset[int]] | None = None  # reloads of one blob
+        # (strings block, /cpus children bytes, their threads) of the last decode
+        self._region: tuple[bytes, bytes, frozenset[int]] | None = None
         # node bytes -> decoded node; valid while the strings block stays the same
         self._node_decode_cache: dict[bytes, _DecodedNode | None] = {}
 
@@ -117,7 +122,7 @@ class FdtHole:
         self.loaded = True
         self.stale = False
         self._written()
-        self._loaded = (self.generation, blob)
+        self._cover(self._decode_threads())
         return True
 
     def _written(self, *, fast: bool = False) -> None:
@@ -155,7 +160,10 @@ class FdtHole:
             if result is not None:
                 if result.changed:
                     self._written(fast=True)
-                    self._threads = (self.generation, result.threads)
+                    if result.threads is not None:
+                        self._cover(result.threads)
+                    else:
+                        self._cover_delta(result.gained, result.lost)
                 self.stale = result.error is not None
                 if result.error is not None:
                     return _FAILED[result.error]
@@ -186,6 +194,7 @@ class FdtHole:
         unchanged = self.used_bytes == used and buf[:used] == before
         if not unchanged:
             self._written()
+            self._cover(self._decode_threads())
         if error is not None:
             return _FAILED[error]
         return UpdateOutcome.UNCHANGED if unchanged else UpdateOutcome.UPDATED
@@ -193,7 +202,7 @@ class FdtHole:
     def cpu_node_count(self) -> int:
         """CPU nodes in the tree now (from the fast path's layout when it knows it)."""
         layout = self._fast.layout
-        if layout is not None and self._threads is not None and self._threads[0] == self.generation:
+        if layout is not None and layout.order is not None:
             return layout.cpu_nodes
         return len(self.cpu_nodes())
 
@@ -226,20 +235,23 @@ class FdtHole:
         if cpus < 0:
             return []
         out = []
-        cache = self._node_decode_cache
-        base = self._header(_OFF_DT_STRUCT)
         child = _libfdt.fdt_first_subnode(buf, cpus)
         while child >= 0:
             after = _libfdt.fdt_next_subnode(buf, child)
             end = after if after >= 0 else self._node_end(child)
-            key = bytes(buf[base + child : base + end])
-            if key in cache:
-                decoded = cache[key]
-            else:
-                decoded = cache[key] = self._decode_child(child)
-            out.append(decoded)
+            out.append(self._decoded_child(child, end))
             child = after
         return out
+
+    def _decoded_child(self, child: int, end: int) -> _DecodedNode | None:
+        """The child at struct offset ``child`` (ending at ``end``), decoded once per content."""
+        base = self._header(_OFF_DT_STRUCT)
+        key = bytes(self._buf[base + child : base + end])
+        cache = self._node_decode_cache
+        if key in cache:
+            return cache[key]
+        decoded = cache[key] = self._decode_child(child)
+        return decoded
 
     def _node_end(self, node: int) -> int:
         """Offset just past ``node``'s FDT_END_NODE, by walking its tokens."""
@@ -279,32 +291,73 @@ class FdtHole:
         return [(name, servers) for name, _, servers in filter(None, self._children())]
 
     def fdt_threads(self) -> frozenset[int]:
-        """Interrupt servers of the CPU nodes in the hole, decoded from its bytes.
-
-        A reload that copies in the very blob copied last time (storms end, reloads
-        go on) reuses that decode: the hole then holds the same bytes.
-        """
+        """Interrupt servers of the CPU nodes in the hole (a copy; see ``covered``)."""
         if self._threads is None or self._threads[0] != self.generation:
-            just_loaded = self._loaded is not None and self._loaded[0] == self.generation
-            remembered = self._load_threads
-            if (
-                just_loaded
-                and remembered is not None
-                and (
-                    remembered[0] is self._loaded[1] or remembered[0] == self._loaded[1]  # type: ignore[index]
-                )
-            ):
-                threads = remembered[1]
-            else:
-                found: set[int] = set()
-                for node in self._children():
-                    if node is not None:
-                        found.update(node[2])
-                threads = frozenset(found)
-                if just_loaded:
-                    self._load_threads = (self._loaded[1], threads)  # type: ignore[index]
-            self._threads = (self.generation, threads)
+            self._threads = (self.generation, frozenset(self._covered))
         return self._threads[1]
+
+    @property
+    def covered(self) -> AbstractSet[int]:
+        """Interrupt servers of the CPU nodes in the hole now: a live view, not a copy."""
+        return self._covered
+
+    def watch_covered(self, listener: CoverageListener) -> None:
+        """Call ``listener(gained, lost)`` whenever the set of covered threads changes."""
+        self._listeners.append(listener)
+
+    def _cover(self, threads: frozenset[int]) -> None:
+        old = self._covered
+        self._covered = set(threads)
+        self._threads = (self.generation, threads)
+        if self._listeners:
+            gained, lost = threads - old, frozenset(old - threads)
+            if gained or lost:
+                for listener in self._listeners:
+                    listener(gained, lost)
+
+    def _cover_delta(self, gained: frozenset[int], lost: frozenset[int]) -> None:
+        self._covered -= lost
+        self._covered |= gained
+        for listener in self._listeners:
+            listener(gained, lost)
+
+    def _decode_threads(self) -> frozenset[int]:
+        """The interrupt servers of the CPU nodes, decoded from the hole's bytes.
+
+        A load whose ``/cpus`` children end with the very bytes decoded last time (a
+        reload after cores were added: new nodes come first; or the same blob again)
+        decodes only the children in front of them.
+        """
+        buf = self._buf
+        cpus = _libfdt.fdt_path_offset(buf, "/cpus")
+        if cpus < 0:
+            self._region = None
+            return frozenset()
+        base = self._header(_OFF_DT_STRUCT)
+        start, end = props_end(buf, cpus), subtree_end(buf, cpus) - 4
+        region = bytes(buf[base + start : base + end])
+        prev = self._region
+        if prev is not None and prev[0] == self._strings_seen and region.endswith(prev[1]):
+            boundary = end - len(prev[1])
+            found = set(prev[2])
+            child = _libfdt.fdt_first_subnode(buf, cpus) if boundary > start else boundary
+            while 0 <= child < boundary:
+                after = _libfdt.fdt_next_subnode(buf, child)
+                node = self._decoded_child(child, after if after >= 0 else boundary)
+                if node is not None:
+                    found.update(node[2])
+                child = after
+            if child == boundary or boundary == start:
+                threads = frozenset(found)
+                self._region = (self._strings_seen, region, threads)
+                return threads
+        found = set()
+        for node in self._children():
+            if node is not None:
+                found.update(node[2])
+        threads = frozenset(found)
+        self._region = (self._strings_seen, region, threads)
+        return threads
 
     def blob(self) -> bytes:
         """The whole hole (header totalsize = hole size)."""

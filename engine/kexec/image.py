@@ -28,11 +28,12 @@ class KexecImage:
     null: bool = False
     lock_holder: str | None = None
     busy_segments: set[str] = field(default_factory=set)
-    # memory blocks the elfcorehdr describes (frozen at load / update time)
-    elfcorehdr_blocks: frozenset[int] = frozenset()
     # kimage->hotplug_support: the kernel may update this image on hotplug
     # (arch_crash_hotplug_support(), set by do_kexec_load / kimage_file_alloc_init)
     hotplug_support: bool = False
+    # memory blocks the elfcorehdr describes, as sorted (first, last) runs (frozen at load
+    # or update time; engine.machine.block_runs)
+    elfcorehdr_runs: tuple[tuple[int, int], ...] = ()
 
     def try_lock(self, holder: str) -> bool:
         """``kexec_trylock()``: never waits."""

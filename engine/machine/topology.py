@@ -9,7 +9,8 @@ children, so the newest core comes first and boot cores follow in ascending orde
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 from engine.machine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dtb
 
@@ -107,6 +108,8 @@ class Machine:
         self._template = template if template is not None else CpuNodeTemplate.builtin(cpu_model)
         self._base_blob = base_blob if base_blob is not None else builtin_dtb(cpu_model)
         self._present: list[int] = boot
+        self._present_set: set[int] = set(boot)
+        self._free_hint = 0  # no absent core below this index
         self._online: set[int] = {t for c in boot for t in self.threads_of(c)}
         self._blocks: set[int] = set(range(memory_bytes // memory_block_bytes))
         # online blocks as sorted, disjoint, non-adjacent [first, last] runs, kept as blocks change
@@ -116,6 +119,7 @@ class Machine:
         # threads per core the SMT mode allows (ppc64_cpu --smt=N); DLPAR honours it
         self.smt_mode = smt
         self._online_cache: tuple[int, frozenset[int]] = (-1, frozenset())
+        self._thread_listeners: list[Callable[[int, bool], None]] = []
         self._blocks_cache: tuple[int, frozenset[int]] = (-1, frozenset())
 
     # ---------------------------------------------------------------- static
@@ -166,6 +170,19 @@ class Machine:
         return len(self._present)
 
     @property
+    def online_set(self) -> AbstractSet[int]:
+        """The online threads now: a live view, no copy (``online_threads`` copies)."""
+        return self._online
+
+    def watch_threads(self, listener: Callable[[int, bool], None]) -> None:
+        """Call ``listener(thread, online)`` on every thread onlined or offlined."""
+        self._thread_listeners.append(listener)
+
+    def _thread_changed(self, thread: int, online: bool) -> None:
+        for listener in self._thread_listeners:
+            listener(thread, online)
+
+    @property
     def online_threads(self) -> frozenset[int]:
         gen, cached = self._online_cache
         if gen != self.cpu_generation:
@@ -175,12 +192,15 @@ class Machine:
 
     def add_core(self, core: int | None = None) -> int:
         """DLPAR-add a core (lowest absent index by default); its threads start offline."""
-        present = set(self._present)
+        present = self._present_set
         if core is None:
-            free = [c for c in range(self.cores_possible) if c not in present]
-            if not free:
+            # every core below the hint is present: the scan resumes there
+            free = next(
+                (c for c in range(self._free_hint, self.cores_possible) if c not in present), None
+            )
+            if free is None:
                 raise ValueError(f"all {self.cores_possible} possible cores are present")
-            core = free[0]
+            core = self._free_hint = free
         elif not 0 <= core < self.cores_possible:
             raise ValueError(
                 f"core {core} is outside the possible cores 0..{self.cores_possible - 1}"
@@ -188,30 +208,37 @@ class Machine:
         elif core in present:
             raise ValueError(f"core {core} is already present")
         self._present.insert(0, core)
+        present.add(core)
         self.cpu_generation += 1
         return core
 
     def remove_core(self, core: int) -> None:
         """DLPAR-remove a present core, offlining its threads first."""
-        if core not in self._present:
+        if core not in self._present_set:
             raise ValueError(f"core {core} is not present")
         if len(self._present) == 1:
             raise ValueError(f"core {core} is the last present core")
         threads = set(self.threads_of(core))
         if not (self._online - threads):
             raise ValueError(f"removing core {core} would offline the last online thread")
+        going = sorted(self._online & threads)
         self._online -= threads
         self._present.remove(core)
+        self._present_set.discard(core)
+        self._free_hint = min(self._free_hint, core)
         self.cpu_generation += 1
+        for thread in going:
+            self._thread_changed(thread, False)
 
     def online_thread(self, thread: int) -> None:
         core = self.core_of(thread)
-        if thread < 0 or core not in self._present:
+        if thread < 0 or core not in self._present_set:
             raise ValueError(f"thread {thread} belongs to no present core")
         if thread in self._online:
             raise ValueError(f"thread {thread} is already online")
         self._online.add(thread)
         self.cpu_generation += 1
+        self._thread_changed(thread, True)
 
     def offline_thread(self, thread: int) -> None:
         if thread not in self._online:
@@ -220,6 +247,7 @@ class Machine:
             raise ValueError(f"thread {thread} is the last online thread")
         self._online.remove(thread)
         self.cpu_generation += 1
+        self._thread_changed(thread, False)
 
     # ---------------------------------------------------------------- memory
     @property
@@ -271,6 +299,18 @@ class Machine:
         self._run_remove(block)
         self.memory_generation += 1
 
+    def block_runs(self) -> tuple[tuple[int, int], ...]:
+        """The online blocks as sorted, disjoint ``(first, last)`` runs (kept as blocks change)."""
+        return tuple((first, last) for first, last in self._runs)
+
+    @property
+    def blocks_count(self) -> int:
+        return len(self._blocks)
+
+    def highest_block(self) -> int:
+        """The highest online block (the last run's end)."""
+        return self._runs[-1][1]
+
     def ram_ranges(self) -> list[tuple[int, int]]:
         """(start, size) of the online blocks, adjacent blocks merged, sorted by address."""
         size = self.memory_block_bytes
@@ -310,9 +350,11 @@ class Machine:
         other = Machine.__new__(Machine)
         other.__dict__.update(self.__dict__)
         other._present = list(self._present)
+        other._present_set = set(self._present_set)
         other._online = set(self._online)
         other._blocks = set(self._blocks)
         other._runs = [list(run) for run in self._runs]
+        other._thread_listeners = []
         return other
 
     def __repr__(self) -> str:

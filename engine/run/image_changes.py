@@ -29,7 +29,7 @@ class LoadSnapshot:
     """What a load read from the machine: the FDT blob and the memory it describes."""
 
     blob: bytes
-    blocks: frozenset[int]
+    block_runs: tuple[tuple[int, int], ...]  # the online blocks, as runs
     ram_ranges: tuple[tuple[int, int], ...]
 
     @property
@@ -140,7 +140,7 @@ class ImageChanges:
         """What a kexec load reads from the machine now."""
         return LoadSnapshot(
             self.builder.build(),
-            frozenset(self.machine.blocks_online),
+            self.machine.block_runs(),
             tuple(self.machine.ram_ranges()),
         )
 
@@ -175,7 +175,7 @@ class ImageChanges:
                 possible, elfcorehdr_segment_size(possible, self.elfcorehdr_hotplug, ranges)
             )
             self.elfcorehdr.update(ranges)
-        self.image.elfcorehdr_blocks = snap.blocks
+        self.image.elfcorehdr_runs = snap.block_runs
         return True
 
     # ------------------------------------------------------ in-kernel update
@@ -288,7 +288,7 @@ class ImageChanges:
     def update_elfcorehdr(self) -> tuple[bool, int]:
         ok = self.elfcorehdr.update(self.machine.ram_ranges())
         if ok:
-            self.image.elfcorehdr_blocks = frozenset(self.machine.blocks_online)
+            self.image.elfcorehdr_runs = self.machine.block_runs()
         else:
             self.counters.elfcorehdr_refused += 1
         return ok, len(self.elfcorehdr.bytes)

@@ -17,6 +17,7 @@ from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
 from engine.kexec.crash_region import CrashRegion
 from engine.kexec.image import ImageState
+from engine.machine.block_runs import blocks_of
 from engine.machine.topology import Machine
 from engine.run.explain import (
     CrashTarget,
@@ -73,8 +74,9 @@ class Session:
         """When the next SimPy event is due (the duration when none is left before it)."""
         return min(float(self.sim.env.peek()), self.duration_s)
 
-    def advance_to(self, t_s: float, *, budget_s: float | None = None) -> list[Record]:
-        """Run until ``t_s`` (clamped to the duration); the records produced on the way.
+    def advance_to(self, t_s: float, *, budget_s: float | None = None) -> Sequence[Record]:
+        """Run until ``t_s`` (clamped to the duration); the records produced on the way
+        (a view: they are built when read, so a caller that ignores them pays nothing).
 
         With ``budget_s`` it stops early, between two events, once that much wall
         time has gone: ``now_s`` then lies before ``t_s`` and the next call goes
@@ -89,11 +91,11 @@ class Session:
                 env.step()
                 if time.perf_counter() >= deadline:
                     self._stepped = len(self.sim.trace)
-                    return list(self.sim.trace.records[first:])
+                    return self.sim.trace.since(first)
         if target > self.now_s:
             env.run(until=target)
         self._stepped = len(self.sim.trace)
-        return list(self.sim.trace.records[first:])
+        return self.sim.trace.since(first)
 
     def step(self) -> Record | None:
         """The next trace record, advancing the clock to it if need be; None at the end.
@@ -280,7 +282,7 @@ class Session:
         return memory_coverage(
             self.sim.elfcorehdr.ram_ranges,
             m.blocks_online,
-            self.sim.image.elfcorehdr_blocks,
+            blocks_of(self.sim.image.elfcorehdr_runs),  # the image keeps runs (issue 10)
             m.memory_block_bytes,
             m.memory_possible_bytes,
         )

@@ -23,6 +23,7 @@ from engine.kexec.crash_region import CrashRegion, plan_crash_region
 from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
 from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
+from engine.machine.block_runs import runs_cover
 from engine.machine.topology import Machine
 from engine.rng import RandomStreams
 from engine.run.captured_steps import CAPTURED_STEPS
@@ -75,6 +76,7 @@ class Simulation(ImageChanges, LocklessUpdates):
         self.newest_thread: int | None = None
         self.probes: list[Outcome] = []  # crash probes so far, in order
         self._removing: set[int] = set()
+        self._adding: set[int] = set()  # cores whose threads are still being onlined
         self._memory_check: tuple[object, bool] = (None, True)
         self._memory_stale = False
         self._udev_idle_at = 0.0
@@ -87,6 +89,7 @@ class Simulation(ImageChanges, LocklessUpdates):
         # the RFC's lock-free update in progress (engine.strategies.rfc_hook), if any
         self.torn: TornUpdate | None = None
         self._build_region()
+        self._track_missing()
         self.history: list[Readiness] = []
         self.refresh()
         self.strategy.start()
@@ -188,23 +191,48 @@ class Simulation(ImageChanges, LocklessUpdates):
     def state(self) -> KdumpState:
         img = self.image
         usable = img.loaded and not img.null and img.lock_holder is None
-        key = (self.machine.memory_generation, img.elfcorehdr_blocks)
+        key = (self.machine.memory_generation, img.elfcorehdr_runs)
         if self._memory_check[0] != key:
-            blocks = self.machine.blocks_online
-            self._memory_check = (key, blocks <= img.elfcorehdr_blocks)
-            self._memory_stale = not img.elfcorehdr_blocks <= blocks
+            runs = self.machine.block_runs()
+            self._memory_check = (key, runs_cover(img.elfcorehdr_runs, runs))
+            self._memory_stale = not runs_cover(runs, img.elfcorehdr_runs)
         torn = self.torn
         return KdumpState(
             image_loaded=img.loaded,
             image_null=img.null,
             kexec_locked=img.lock_holder is not None,
-            online_threads=self.machine.online_threads,
-            # decoding the hole only matters when there is an image to boot from
-            fdt_threads=self.hole.fdt_threads() if usable else frozenset(),
+            online_threads=self.machine.online_set,
+            fdt_threads=self.hole.covered if usable else frozenset(),
             memory_complete=self._memory_check[1],
+            missing_threads=self._missing_frozen() if usable else frozenset(),
             torn_threads=torn.missing_threads(self.env.now) if torn is not None else frozenset(),
             memory_stale=self._memory_stale,
         )
+
+    # online threads without a node in the FDT, kept as threads and FDT nodes change
+    def _track_missing(self) -> None:
+        self._missing: set[int] = set(self.machine.online_set) - self.hole.covered
+        self._missing_snapshot: frozenset[int] | None = None
+        self.machine.watch_threads(self._on_thread)
+        self.hole.watch_covered(self._on_covered)
+
+    def _on_thread(self, thread: int, online: bool) -> None:
+        if online and thread not in self.hole.covered:
+            self._missing.add(thread)
+            self._missing_snapshot = None
+        elif not online and thread in self._missing:
+            self._missing.discard(thread)
+            self._missing_snapshot = None
+
+    def _on_covered(self, gained: frozenset[int], lost: frozenset[int]) -> None:
+        self._missing -= gained
+        self._missing |= lost & self.machine.online_set
+        self._missing_snapshot = None
+
+    def _missing_frozen(self) -> frozenset[int]:
+        if self._missing_snapshot is None:
+            self._missing_snapshot = frozenset(self._missing)
+        return self._missing_snapshot
 
     def refresh(self) -> None:
         """Re-evaluate readiness after any change; a new segment only when it differs."""
@@ -310,6 +338,7 @@ class Simulation(ImageChanges, LocklessUpdates):
         if len(m.present_cores) >= m.cores_possible or action.target in m.present_cores:
             return  # the storm promised not to; a guard, not a path
         core = m.add_core(action.target)  # a captured add names its core
+        self._adding.add(core)
         # dlpar_online_cpu() onlines the threads the SMT mode allows (Linux 6.6,
         # "powerpc/pseries: Honour current SMT state when DLPAR onlining CPUs")
         threads = list(action.threads or m.threads_in_mode(core))
@@ -326,6 +355,7 @@ class Simulation(ImageChanges, LocklessUpdates):
             if i:
                 yield self.env.timeout(action.gap_s(i, self.scenario.machine.thread_online_s))
             yield from self.thread_online_step(thread)
+        self._adding.discard(core)
         self.strategy.after_core_added(core)
 
     def thread_online_step(self, thread: int) -> Process:
@@ -341,7 +371,10 @@ class Simulation(ImageChanges, LocklessUpdates):
     def _core_remove(self, action: HotplugAction) -> Process:
         m = self.machine
         # a core being offlined by an earlier, overlapping remove is already taken
-        removable = [c for c in m.present_cores if c != 0 and c not in self._removing]
+        # a core still being onlined is not a candidate either (its next online_thread
+        # would find it gone)
+        busy = self._removing | self._adding
+        removable = [c for c in m.present_cores if c != 0 and c not in busy]
         if action.target is not None:  # a captured remove names its core (it may be core 0)
             removable = [c for c in m.present_cores if c == action.target]
         if not removable or len(m.present_cores) == 1:
@@ -373,10 +406,9 @@ class Simulation(ImageChanges, LocklessUpdates):
             block = m.add_block()
             self.trace.add(self.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
         else:
-            removable = sorted(m.blocks_online)
-            if len(removable) <= 1:
+            if m.blocks_count <= 1:
                 return
-            block = removable[-1]
+            block = m.highest_block()
             m.remove_block(block)
             self.trace.add(self.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)
         self.refresh()

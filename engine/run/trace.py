@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -83,11 +84,25 @@ class Record:
         return json.dumps(out, sort_keys=True, separators=(",", ":"))
 
 
+_KINDS: tuple[RecordKind, ...] = tuple(RecordKind)
+_KIND_INDEX: Mapping[RecordKind, int] = {kind: i for i, kind in enumerate(_KINDS)}
+
+
 class Trace:
-    """Append-only list of records with a sha256 digest, hashed lazily as it is asked for."""
+    """Append-only records with a sha256 digest, hashed lazily as it is asked for.
+
+    Stored as columns (issue 10: 64k memory blocks x 5 strategies in 300 MiB): times
+    in an ``array('d')``, kinds as one byte each, span ids in an ``array('q')`` (-1:
+    none), and each record's detail as one tuple of values behind a shared, interned
+    tuple of its keys. ``Record`` objects are built when a record is read.
+    """
 
     def __init__(self) -> None:
-        self._records: list[Record] = []
+        self._t = array("d")
+        self._kind = bytearray()
+        self._span = array("q")
+        self._detail: list[tuple[object, ...]] = []  # (keys, value, value, ...)
+        self._keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._digest = hashlib.sha256()
         self._hashed = 0  # records already fed to the digest
         self._open: dict[int, RecordKind] = {}  # span id -> its start kind
@@ -102,7 +117,7 @@ class Trace:
         """Open a span with a ``kind`` start record; returns its id for ``end``."""
         if kind not in SPAN_ENDS:
             raise ValueError(f"{kind} does not start a span")
-        seq = len(self._records)
+        seq = len(self._t)
         self._open[seq] = kind
         self._append(t_s, kind, detail, seq)
         return seq
@@ -122,47 +137,83 @@ class Trace:
         return dict(self._open)
 
     def _append(
-        self, t_s: float, kind: RecordKind, detail: Mapping[str, object], span: int | None
+        self, t_s: float, kind: RecordKind, detail: dict[str, object], span: int | None
     ) -> Record:
-        record = Record(len(self._records), t_s, kind, detail, span)
-        self._records.append(record)
-        return record
+        seq = len(self._t)
+        names = tuple(detail)
+        keys = self._keys.setdefault(names, names)
+        self._t.append(t_s)
+        self._kind.append(_KIND_INDEX[kind])
+        self._span.append(-1 if span is None else span)
+        self._detail.append((keys, *detail.values()))
+        return Record(seq, t_s, kind, detail, span)
+
+    def record(self, seq: int) -> Record:
+        """The record at ``seq``, built from the columns."""
+        packed = self._detail[seq]
+        keys = packed[0]
+        detail = dict(zip(keys, packed[1:], strict=True))  # type: ignore[call-overload]
+        span = self._span[seq]
+        return Record(
+            seq, self._t[seq], _KINDS[self._kind[seq]], detail, None if span < 0 else span
+        )
 
     @property
     def records(self) -> Sequence[Record]:
-        return _ReadOnly(self._records)
+        return _ReadOnly(self)
+
+    def since(self, first: int) -> Sequence[Record]:
+        """Records ``first`` up to now, as a fixed view built when read."""
+        return _ReadOnly(self, first, len(self._t))
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._t)
 
     def digest(self) -> str:
         """sha256 of the JSON Lines export of every record so far."""
-        for record in self._records[self._hashed :]:
-            self._digest.update(record.to_json().encode())
+        for seq in range(self._hashed, len(self._t)):
+            self._digest.update(self.record(seq).to_json().encode())
             self._digest.update(b"\n")
-        self._hashed = len(self._records)
+        self._hashed = len(self._t)
         return self._digest.hexdigest()
 
     def write_jsonl(self, out: IO[str]) -> None:
-        for record in self._records:
-            out.write(record.to_json())
+        for seq in range(len(self._t)):
+            out.write(self.record(seq).to_json())
             out.write("\n")
 
 
 class _ReadOnly(Sequence[Record]):
-    """A live read-only view of the trace's list (no copy per frame)."""
+    """A live read-only view of the trace (no copy per frame; records built on reading)."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_trace", "_first", "_stop")
 
-    def __init__(self, items: list[Record]) -> None:
-        self._items = items
+    def __init__(self, trace: Trace, first: int = 0, stop: int | None = None) -> None:
+        self._trace = trace
+        self._first = first
+        self._stop = stop  # None: live, up to the trace's end
+
+    def __len__(self) -> int:
+        stop = len(self._trace) if self._stop is None else self._stop
+        return stop - self._first
 
     @overload
     def __getitem__(self, index: int) -> Record: ...
     @overload
     def __getitem__(self, index: slice) -> Sequence[Record]: ...
     def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
-        return self._items[index]
+        trace, first, n = self._trace, self._first, len(self)
+        if isinstance(index, slice):
+            return [trace.record(first + i) for i in range(*index.indices(n))]
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("trace record index out of range")
+        return trace.record(first + index)
 
-    def __len__(self) -> int:
-        return len(self._items)
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]

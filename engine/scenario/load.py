@@ -47,9 +47,9 @@ from engine.scenario.model import (
     StormPhase,
     ThrottlerSpec,
 )
+from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import Reader
 from engine.scenario.schema import TOP_LEVEL
-from engine.strategies import STRATEGY_NAMES
 from engine.user_files import read_user_file
 
 __all__ = [

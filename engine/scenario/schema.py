@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.errors import quote
 from engine.scenario.model import ACTIONS, CPU_MODELS, DEFAULT_BOOTARGS, SMT_WIDTHS, SYSCALLS
+from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import (
     COMPUTED,
     REQUIRED,
@@ -34,7 +35,6 @@ from engine.scenario.reader import (
     to_rate,
     to_str,
 )
-from engine.strategies import STRATEGY_NAMES
 from engine.units import Duration, format_size, parse_distribution, parse_duration, parse_size
 
 MIB = 1 << 20

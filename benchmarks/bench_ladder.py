@@ -1,0 +1,214 @@
+"""Scaling ladders: CPU (8 present + N added SMT8 cores) and memory (N blocks), per strategy.
+
+    python3 benchmarks/bench_ladder.py [--ladder cpu|memory|mc|help|rss]... [--strategy NAME]...
+                                       [--quick]
+
+Every figure is paired with a baseline measured in the same process: a bare SimPy
+loop of timeouts (one event each). Per ladder point: wall time of a full headless
+run, trace records per second, the wall cost per record as a multiple of one bare
+SimPy event, and between the two largest points the fitted exponent
+log(t2/t1) / log(n2/n1). Also: 1M Monte Carlo probes, ``kdump-storm --help`` CPU
+time against ``python3 -c pass``, and the peak RSS of the 64k-block run of every
+strategy held in one process (as compare mode holds them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import simpy  # noqa: E402
+
+from engine.rng import RandomStreams  # noqa: E402
+from engine.run.outcomes import monte_carlo  # noqa: E402
+from engine.run.session import Session  # noqa: E402
+from engine.scenario.load import parse_scenario  # noqa: E402
+from engine.scenario.names import STRATEGY_NAMES as STRATEGIES  # noqa: E402
+
+CPU_LADDER = (32, 64, 128, 256, 512, 1016)
+MEMORY_LADDER = (1024, 4096, 16384, 65536)
+
+CPU = """
+[scenario]
+name = "CPU ladder: 8 + {n} SMT8 cores"
+seed = 1
+duration = "{duration}s"
+[machine]
+cpu_model = "POWER9"
+smt = 8
+cores_present = 8
+cores_possible = 1024
+memory = "64GiB"
+[kdump]
+crashkernel = "2GiB"
+fdt_hole = "auto"
+[[storm]]
+at = "1s"
+action = "cpu-add"
+cores = {n}
+every = "250ms"
+"""
+
+MEMORY = """
+[scenario]
+name = "memory ladder: {n} blocks"
+seed = 1
+duration = "{duration}s"
+[machine]
+cpu_model = "POWER9"
+smt = 8
+cores_present = 8
+cores_possible = 16
+memory = "32GiB"
+memory_max = "{max_gib}GiB"
+memory_block = "256MiB"
+[kdump]
+crashkernel = "2GiB"
+fdt_hole = "auto"
+[[storm]]
+at = "1s"
+action = "memory-add"
+blocks = {n}
+every = "10ms"
+"""
+
+
+def bare_simpy_event_s(events: int = 200_000) -> float:
+    """Wall seconds of one bare SimPy timeout event (a process yielding timeouts)."""
+    env = simpy.Environment()
+
+    def loop():
+        for _ in range(events):
+            yield env.timeout(1)
+
+    env.process(loop())
+    t0 = time.perf_counter()
+    env.run()
+    return (time.perf_counter() - t0) / events
+
+
+def cpu_text(n: int) -> str:
+    return CPU.format(n=n, duration=int(1 + n * 0.25 + 120))
+
+
+def memory_text(n: int) -> str:
+    return MEMORY.format(n=n, duration=int(1 + n * 0.01 + 300), max_gib=32 + n // 4 + 1)
+
+
+def run(text: str, strategy: str) -> tuple[float, int, Session]:
+    scenario = parse_scenario(text, "ladder.toml")
+    t0 = time.perf_counter()
+    session = Session(scenario, strategy)
+    session.run_to_end()
+    return time.perf_counter() - t0, len(session.records), session
+
+
+def ladder(label: str, sizes: tuple[int, ...], make, strategies: list[str], bare: float) -> None:
+    print(f"\n{label} ladder (bare SimPy event {bare * 1e6:.2f} us, same process)")
+    print(f"{'strategy':16} {'N':>6} {'wall s':>8} {'records':>8} {'rec/s':>9} {'x bare':>7}")
+    for name in strategies:
+        points = []
+        for n in sizes:
+            wall, records, _ = run(make(n), name)
+            points.append((n, wall))
+            per = wall / max(records, 1)
+            print(
+                f"{name:16} {n:6d} {wall:8.2f} {records:8d} {records / wall:9.0f} {per / bare:7.1f}"
+            )
+        (n1, t1), (n2, t2) = points[-2], points[-1]
+        exponent = math.log(t2 / t1) / math.log(n2 / n1)
+        print(f"{name:16} exponent between N={n1} and N={n2}: {exponent:.2f}")
+
+
+def bench_monte_carlo(runs: int = 1_000_000) -> None:
+    _, _, session = run(cpu_text(256), "udev-throttled")
+    history = session.readiness_history()
+    t0 = time.perf_counter()
+    monte_carlo(history, session.duration_s, 10, RandomStreams(2).get("bench"))
+    warm = time.perf_counter() - t0  # the first call imports numpy
+    t0 = time.perf_counter()
+    mc = monte_carlo(history, session.duration_s, runs, RandomStreams(1).get("bench"))
+    wall = time.perf_counter() - t0
+    print(f"\nMonte Carlo: {runs} probes over {len(history)} segments: {wall:.3f} s")
+    print(f"  (first call, importing numpy: {warm:.3f} s)")
+    print(f"  p_captured {mc.p_captured:.4f} ci95 {mc.ci95[0]:.4f}..{mc.ci95[1]:.4f}")
+
+
+def cpu_seconds(argv: list[str], reps: int = 5) -> float:
+    """Median user+sys CPU seconds of a child process."""
+    samples = []
+    for _ in range(reps):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(argv, capture_output=True, check=False, env=os.environ)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        samples.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return sorted(samples)[len(samples) // 2]
+
+
+def bench_help() -> None:
+    floor = cpu_seconds([sys.executable, "-c", "pass"])
+    print("\nstart-up CPU (median of 5), against `python3 -c pass`:")
+    print(f"  python3 -c pass           {floor * 1e3:6.1f} ms")
+    for args in (["--help"], ["validate", "scenarios/default.toml"], ["inspect", "--help"]):
+        cpu = cpu_seconds([sys.executable, "-m", "cli.main", *args])
+        print(f"  kdump-storm {' '.join(args):24} {cpu * 1e3:6.1f} ms")
+
+
+def bench_rss(strategies: list[str], blocks: int) -> None:
+    """Peak RSS of one child process holding every strategy's finished 64k-block run."""
+    code = (
+        "import resource, sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from benchmarks.bench_ladder import memory_text, run\n"
+        "sessions = []\n"
+        "t0 = time.perf_counter()\n"
+        f"for name in {strategies!r}:\n"
+        f"    sessions.append(run(memory_text({blocks}), name)[2])\n"
+        "wall = time.perf_counter() - t0\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(f'{wall:.2f} {rss:.0f} {sum(len(s.records) for s in sessions)}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    wall, rss, records = done.stdout.split()
+    print(
+        f"\npeak RSS, {blocks} blocks x {len(strategies)} strategies held together: "
+        f"{rss} MiB ({records} records, {wall} s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--strategy", action="append", choices=STRATEGIES)
+    parser.add_argument("--ladder", action="append", choices=("cpu", "memory", "mc", "help", "rss"))
+    parser.add_argument("--quick", action="store_true", help="the two largest points only")
+    args = parser.parse_args()
+    strategies = args.strategy or list(STRATEGIES)
+    parts = args.ladder or ["cpu", "memory", "mc", "help", "rss"]
+    bare = bare_simpy_event_s()
+    cpu_sizes = CPU_LADDER[-2:] if args.quick else CPU_LADDER
+    memory_sizes = MEMORY_LADDER[-2:] if args.quick else MEMORY_LADDER
+    if "cpu" in parts:
+        ladder("CPU", cpu_sizes, cpu_text, strategies, bare)
+    if "memory" in parts:
+        ladder("memory", memory_sizes, memory_text, strategies, bare)
+    if "mc" in parts:
+        bench_monte_carlo()
+    if "help" in parts:
+        bench_help()
+    if "rss" in parts:
+        bench_rss(strategies, MEMORY_LADDER[-1])
+
+
+if __name__ == "__main__":
+    main()

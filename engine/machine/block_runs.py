@@ -1,0 +1,53 @@
+"""Memory blocks as sorted runs: what the elfcorehdr covers against what is online.
+
+The elfcorehdr's PT_LOAD ranges are the online memory merged into runs at the time
+it was written (``Machine.ram_ranges``); so is the machine's online memory now. Both
+are short sorted lists of disjoint ``(first, last)`` block runs, and comparing them
+is a merge walk over the runs, never a set of all blocks (64k blocks on a 16 TiB
+LPAR would make that a 64k-element set per memory event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+Runs = tuple[tuple[int, int], ...]  # sorted, disjoint (first, last) block runs
+
+
+def runs_cover(outer: Sequence[tuple[int, int]], inner: Sequence[tuple[int, int]]) -> bool:
+    """Whether every block of ``inner`` lies in ``outer`` (both sorted and disjoint)."""
+    i, n = 0, len(outer)
+    for first, last in inner:
+        # skip outer runs that end before this inner run starts
+        while i < n and outer[i][1] < first:
+            i += 1
+        if i == n:
+            return False
+        o_first, o_last = outer[i]
+        # outer runs are disjoint and non-adjacent, so one run must hold the whole inner run;
+        # adjacent outer runs (not merged) are joined here to be safe
+        if o_first > first:
+            return False
+        while o_last < last:
+            if i + 1 < n and outer[i + 1][0] == o_last + 1:
+                i += 1
+                o_last = outer[i][1]
+            else:
+                return False
+    return True
+
+
+def runs_of(blocks: Sequence[int]) -> Runs:
+    """Sorted disjoint runs of a collection of block indexes (for tests and imports)."""
+    out: list[tuple[int, int]] = []
+    for block in sorted(set(blocks)):
+        if out and out[-1][1] == block - 1:
+            out[-1] = (out[-1][0], block)
+        else:
+            out.append((block, block))
+    return tuple(out)
+
+
+def blocks_of(runs: Sequence[tuple[int, int]]) -> frozenset[int]:
+    """Every block of ``runs`` (for a reader that wants the set; never per event)."""
+    return frozenset(block for first, last in runs for block in range(first, last + 1))
