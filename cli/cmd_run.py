@@ -110,6 +110,7 @@ ROWS: list[tuple[str, Callable[[Metrics], str]]] = [
     ("kernel updates", lambda m: str(m.kernel_updates)),
     ("skipped updates", lambda m: str(m.skipped_updates)),
     ("settle (s)", lambda m: _fmt_s(m.settle_s)),
+    ("udev drained (s)", lambda m: _fmt_s(m.udev_drained_s)),
     (
         "FDT segment/hole",
         lambda m: _size(m.fdt_hole.size_bytes) + (" hole" if m.fdt_hole.in_place else " segment"),

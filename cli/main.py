@@ -25,6 +25,7 @@ COMMANDS: list[str] = [
     "cli.cmd_validate",
     "cli.cmd_dtb",
     "cli.cmd_inspect",
+    "cli.cmd_reproduce",
     "cli.cmd_sweep",
 ]
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from engine.run.session import Session
 from engine.scenario.load import Scenario, parse_scenario
 
 UNLOAD_S = 0.05
 LOAD_S = 0.7
 RELOAD_S = UNLOAD_S + LOAD_S
+# udev that costs no time: the old hand-checked arithmetic, reloads only
+INSTANT_UDEV = 'event = "0s"\npid1 = "0s"\nthrottler_exec = "0s"'
 
 
 def scenario(
@@ -25,6 +25,7 @@ def scenario(
     fdt_hole: str = '"1MiB"',
     syscall: str = "kexec_file_load",
     load: str | None = None,
+    udev: str = "",
 ) -> Scenario:
     load = load or f"{LOAD_S * 1000:g}ms"
     text = f"""
@@ -52,6 +53,9 @@ fdt_hole = {fdt_hole}
 reload = {{ unload = "{UNLOAD_S * 1000:g}ms", load = "{load}" }}
 {extra_kdump}
 
+[udev]
+{udev}
+
 {storms}
 
 [crash]
@@ -61,9 +65,5 @@ monte_carlo = 2000
     return parse_scenario(text, "hand-check.toml")
 
 
-def session(sc: Scenario, strategy: str, *, udev_latency_s: float | None = None) -> Session:
-    if udev_latency_s is not None:
-        sc = dataclasses.replace(
-            sc, kdump=dataclasses.replace(sc.kdump, udev_latency_s=udev_latency_s)
-        )
+def session(sc: Scenario, strategy: str) -> Session:
     return Session(sc, strategy)

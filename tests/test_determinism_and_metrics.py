@@ -86,6 +86,7 @@ def test_metrics_as_dict_keeps_the_json_keys_of_run_format_json_in_order():
         "kernel_updates",
         "skipped_updates",
         "settle_s",
+        "udev_drained_s",  # issue 8: first uevent to udev's queue last empty
         "fdt_hole",
         "probes",
         "monte_carlo",

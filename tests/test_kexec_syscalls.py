@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.run.trace import RecordKind
-from tests.strategy_scenarios import LOAD_S, UNLOAD_S, scenario, session
+from tests.strategy_scenarios import INSTANT_UDEV, LOAD_S, UNLOAD_S, scenario, session
 
 MEMORY_ADD = '[[storm]]\nat = "1s"\naction = "memory-add"\nblocks = 1'
 
@@ -23,7 +23,7 @@ def step_until(s, kind: RecordKind):
     [("kexec_file_load", ("no-dump", "kexec-locked")), ("kexec_load", ("no-dump", "unloaded"))],
 )
 def test_a_panic_while_the_load_builds_its_fdt_depends_on_the_syscall(syscall, expected):
-    s = session(scenario(MEMORY_ADD, syscall=syscall), "udev-reload", udev_latency_s=0.0)
+    s = session(scenario(MEMORY_ADD, syscall=syscall, udev=INSTANT_UDEV), "udev-reload")
     build = step_until(s, RecordKind.LOAD_BUILD)
     # the uevent at 1 s reloads at once: unload 50 ms, then the load's 700 ms end with
     # the copy (40 MiB of kernel and initrd + FDT + elfcorehdr at 1 GiB/s, ~40 ms) after
@@ -36,7 +36,7 @@ def test_a_panic_while_the_load_builds_its_fdt_depends_on_the_syscall(syscall, e
 
 
 def test_kexec_file_load_holds_the_lock_from_its_build_through_its_copy():
-    s = session(scenario(MEMORY_ADD), "udev-reload", udev_latency_s=0.0)
+    s = session(scenario(MEMORY_ADD, udev=INSTANT_UDEV), "udev-reload")
     s.run_to_end()
     taken = [r for r in s.records if r.kind == RecordKind.LOCK_TAKEN.value]
     released = [r for r in s.records if r.kind == RecordKind.LOCK_RELEASED.value]
@@ -49,7 +49,7 @@ def test_kexec_file_load_holds_the_lock_from_its_build_through_its_copy():
 
 
 def test_kexec_load_takes_the_lock_only_for_the_copy():
-    s = session(scenario(MEMORY_ADD, syscall="kexec_load"), "udev-reload", udev_latency_s=0.0)
+    s = session(scenario(MEMORY_ADD, syscall="kexec_load", udev=INSTANT_UDEV), "udev-reload")
     s.run_to_end()
     taken = next(r for r in s.records if r.kind == RecordKind.LOCK_TAKEN.value)
     released = next(r for r in s.records if r.kind == RecordKind.LOCK_RELEASED.value)
@@ -73,11 +73,17 @@ def test_a_load_frees_the_old_image_at_its_start_even_without_an_unload():
 
 
 def test_an_unload_that_finds_the_lock_held_fails_and_nothing_is_loaded():
-    s = session(scenario(MEMORY_ADD), "udev-reload", udev_latency_s=0.0)
+    s = session(scenario(MEMORY_ADD, udev=INSTANT_UDEV), "udev-reload")
     step_until(s, RecordKind.UNLOAD_START)
     assert s.sim.image.try_lock("another kexec -p")
     end = step_until(s, RecordKind.UNLOAD_END)
-    assert end.detail == {"ok": False, "error": "EBUSY"}
+    # issue-8's unload-end detail: the holder and kdumpctl's message
+    assert end.detail == {
+        "ok": False,
+        "error": "EBUSY",
+        "lock_holder": "another kexec -p",
+        "message": "kexec: failed to unload kdump kernel; Stopping kdump: [FAILED]",
+    }
     s.sim.image.unlock("another kexec -p")
     s.run_to_end()
     assert not [r for r in s.records if r.kind == RecordKind.LOAD_START.value]

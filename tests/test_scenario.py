@@ -143,13 +143,12 @@ def test_defaults_of_a_minimal_file(tmp_path):
     assert (k.kernel_bytes, k.initrd_bytes, k.purgatory_bytes) == (40 * MIB, 30 * MIB, 64 << 10)
     assert k.fdt_hole_bytes == MIB and k.bootargs == DEFAULT_BOOTARGS
     assert k.reload.unload.mean_s == 0.05 and k.reload.load.max_s == 1.0
-    assert (k.throttler.sleep_s, k.throttler.settle_timeout_s, k.throttler.kdumpctl_poll_s) == (
-        1.0,
-        3.0,
-        5.0,
-    )
+    assert (k.throttler.sleep_s, k.throttler.settle_timeout_s) == (1.0, 3.0)
     assert k.kernel_update.fixed_s == 20e-6 and k.kernel_update.bandwidth_bytes_per_s == 3 * GIB
-    assert k.copy_bandwidth_bytes_per_s == GIB and k.udev_latency_s == 0.005
+    assert k.copy_bandwidth_bytes_per_s == GIB
+    u = s.udev
+    assert (u.children_max, u.event_s, u.reload_rule) == (None, 0.003, "systemd-run")
+    assert u.pid1_s == pytest.approx(86 / 3840) and u.throttler_exec_s == 0.01
     assert s.storms == () and s.churn == () and s.crash.probes == ()
     assert s.crash.monte_carlo == 10000 and s.strategies == STRATEGY_NAMES
 
@@ -193,7 +192,13 @@ def test_every_optional_key_and_its_units():
         [kdump.throttler]
         sleep = "500ms"
         settle_timeout = "2s"
-        kdumpctl_poll = "1s"
+
+        [udev]
+        children_max = 4
+        event = "1ms"
+        pid1 = "30ms"
+        throttler_exec = "5ms"
+        reload_rule = "try-restart"
 
         [kdump.kernel_update]
         fixed = "50us"
@@ -240,11 +245,10 @@ def test_every_optional_key_and_its_units():
     assert k.copy_bandwidth_bytes_per_s == 512 * MIB
     assert k.reload.load.kind == "lognormal"
     assert (k.reload.load.a_s, k.reload.load.b_s) == (pytest.approx(0.7), 0.3)
-    assert (k.throttler.sleep_s, k.throttler.settle_timeout_s, k.throttler.kdumpctl_poll_s) == (
-        0.5,
-        2.0,
-        1.0,
-    )
+    assert (k.throttler.sleep_s, k.throttler.settle_timeout_s) == (0.5, 2.0)
+    u = s.udev
+    assert (u.children_max, u.event_s, u.pid1_s) == (4, 0.001, 0.03)
+    assert (u.throttler_exec_s, u.reload_rule) == (0.005, "try-restart")
     assert k.kernel_update.fixed_s == pytest.approx(50e-6)
     assert k.kernel_update.bandwidth_bytes_per_s == 1e6
     (storm,) = s.storms

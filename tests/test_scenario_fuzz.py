@@ -14,6 +14,7 @@ from engine.scenario.events import CHURN_KEYS, STORM_KEYS
 from engine.scenario.kdump import KDUMP_KEYS
 from engine.scenario.load import parse_scenario
 from engine.scenario.machine import MACHINE_KEYS
+from engine.scenario.udev import UDEV_KEYS
 from engine.strategies import STRATEGY_NAMES as STRATEGIES
 
 # these need a file or a table
@@ -22,6 +23,7 @@ TABLES = {
     "scenario": ["name", "seed", "duration", "description"],
     "machine": [k for k in MACHINE_KEYS if k not in SUBTABLES],
     "kdump": [k for k in KDUMP_KEYS if k not in SUBTABLES],
+    "udev": list(UDEV_KEYS),
     "crash": ["monte_carlo"],
     "compare": ["strategies"],
 }
@@ -135,7 +137,7 @@ def render(tables: dict[str, dict[str, str]], storms: list[dict[str, str]]) -> s
 
 @st.composite
 def mutated_scenarios(draw) -> str:
-    tables = {t: dict(kv) for t, kv in BASE.items()}
+    tables: dict[str, dict[str, str]] = {"udev": {}} | {t: dict(kv) for t, kv in BASE.items()}
     storms = [dict(s) for s in BASE_STORMS]
     for _ in range(draw(st.integers(1, 3))):
         if draw(st.booleans()):
@@ -166,7 +168,10 @@ PLAUSIBLE = {
     ("machine", "thread_online"): st.sampled_from(['"0s"', '"1ms"', '"20ms"']),
     ("kdump", "fdt_hole"): st.sampled_from(['"auto"', '"24KiB"', '"40KiB"', '"1MiB"']),
     ("kdump", "syscall"): st.sampled_from(['"kexec_load"', '"kexec_file_load"']),
-    ("kdump", "udev_latency"): st.sampled_from(['"0s"', '"5ms"', '"300ms"']),
+    ("udev", "event"): st.sampled_from(['"0s"', '"3ms"', '"300ms"']),
+    ("udev", "pid1"): st.sampled_from(['"0s"', '"22ms"', '"100ms"']),
+    ("udev", "children_max"): st.sampled_from(['"auto"', "1", "2", "80"]),
+    ("udev", "reload_rule"): st.sampled_from(['"systemd-run"', '"try-restart"']),
     ("storm", "at"): st.sampled_from(['"0s"', '"1s"', '"3.3s"', '"10s"']),
     ("storm", "every"): st.sampled_from(['"1ms"', '"50ms"', '"1s"']),
     ("storm", "jitter"): st.sampled_from(['"0s"', '"10ms"', '"2s"']),
@@ -179,7 +184,7 @@ PLAUSIBLE = {
 
 @st.composite
 def plausible_scenarios(draw) -> str:
-    tables = {t: dict(kv) for t, kv in BASE.items()}
+    tables: dict[str, dict[str, str]] = {"udev": {}} | {t: dict(kv) for t, kv in BASE.items()}
     storms = [dict(s) for s in BASE_STORMS]
     for _ in range(draw(st.integers(1, 4))):
         table, key = draw(st.sampled_from(sorted(PLAUSIBLE)))

@@ -50,12 +50,15 @@ def test_an_absent_key_reads_as_its_schema_default():
         "kdump.syscall": k.syscall,
         "kdump.bootargs": k.bootargs,
         "kdump.copy_bandwidth": k.copy_bandwidth_bytes_per_s,
-        "kdump.udev_latency": k.udev_latency_s,
         "kdump.reload.unload": k.reload.unload,
         "kdump.reload.load": k.reload.load,
         "kdump.throttler.sleep": k.throttler.sleep_s,
         "kdump.throttler.settle_timeout": k.throttler.settle_timeout_s,
-        "kdump.throttler.kdumpctl_poll": k.throttler.kdumpctl_poll_s,
+        "udev.event": sc.udev.event_s,
+        "udev.pid1": sc.udev.pid1_s,
+        "udev.throttler_exec": sc.udev.throttler_exec_s,
+        "udev.reload_rule": sc.udev.reload_rule,
+        "udev.children_max": sc.udev.children_max,
         "kdump.kernel_update.fixed": k.kernel_update.fixed_s,
         "kdump.kernel_update.bandwidth": k.kernel_update.bandwidth_bytes_per_s,
         "machine.cpu_model": sc.machine.cpu_model,
@@ -100,7 +103,18 @@ def test_a_missing_required_key_says_what_the_key_is():
 def test_places_map_to_their_tables():
     assert table_of("storm[3]").name == "storm"
     assert table_of("crash.probes[0]").name == "crash.probes"
-    assert set(TOP_LEVEL) == {"scenario", "machine", "kdump", "storm", "churn", "crash", "compare"}
+    # issue 8: [udev] (the udev queue) and [reproduce] (kdump-storm reproduce cases)
+    assert set(TOP_LEVEL) == {
+        "scenario",
+        "machine",
+        "kdump",
+        "udev",
+        "storm",
+        "churn",
+        "crash",
+        "compare",
+        "reproduce",
+    }
     # a default is a value, REQUIRED or COMPUTED: a computed one is explained in its doc
     for table in TABLES:
         for key in table.keys:

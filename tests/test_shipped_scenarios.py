@@ -57,10 +57,11 @@ def test_validate_summarises_each_shipped_scenario(capsys):
     assert out.err == ""
     lines = out.out.splitlines()
     assert lines[0] == (
-        f"{files[0]}: ok (2 storm phases, 208 uevents expected, strategies udev-reload, "
+        # 24 cores x 8 threads + 16 blocks x (add + online); was 208 before add uevents
+        f"{files[0]}: ok (2 storm phases, 224 uevents expected, strategies udev-reload, "
         "udev-throttled, udev-load-once, fdt-hole, crash-hotplug)"
     )
-    assert lines[1].startswith(f"{files[1]}: ok (1 storm phase, 3840 uevents expected")
+    assert lines[1].startswith(f"{files[1]}: ok (1 storm phase, 7680 uevents expected")
     assert "0 storm phases, 2 churn phases" in lines[2]
 
 
@@ -91,7 +92,7 @@ def test_memory_resize_reproduces_devolders_3840_blocks_and_published_times():
     assert storm.count * storm.every_s == pytest.approx(144, rel=0.01)  # "scaling took 144 s"
     reload_s = s.kdump.reload.unload.mean_s + s.kdump.reload.load.mean_s
     assert storm.count * reload_s == pytest.approx(389, rel=0.1)  # "kdumpctl/kexec busy 389 s"
-    assert uevent_count(s, actions_of(s)) == 3840
+    assert uevent_count(s, actions_of(s)) == 2 * 3840  # add + online per block
     assert "fdt-hole" not in s.strategies  # it does not handle memory events
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from engine.run.outcomes import KdumpState, crash_outcome, readiness_of
-from tests.strategy_scenarios import LOAD_S, UNLOAD_S, scenario, session
+from tests.strategy_scenarios import INSTANT_UDEV, LOAD_S, UNLOAD_S, scenario, session
 
 REMOVE = '[[storm]]\nat = "1s"\naction = "memory-remove"\nblocks = 1'
 
 
 def test_a_panic_after_a_memory_remove_and_before_the_reload_is_stale_memory():
-    s = session(scenario(REMOVE), "udev-reload", udev_latency_s=0.0)
+    s = session(scenario(REMOVE, udev=INSTANT_UDEV), "udev-reload")
     s.advance_to(1.0 + UNLOAD_S / 2)  # removed at 1 s; the unload syscall not yet run
     outcome = s.crash(cpu=0)
     assert (outcome.result, outcome.cause) == ("incomplete", "stale-memory")

@@ -98,6 +98,8 @@ class ImageChanges:
         if not image.try_lock(holder):
             return None
         span = self.trace.begin(self.env.now, RecordKind.LOCK_TAKEN, holder=holder)
+        # the syscall frees the old image first: kimage_free(xchg(&kexec_crash_image, NULL));
+        # after an unload it is gone already, for a load alone (SUSE) it goes now
         image.loaded = False
         image.hotplug_support = False
         self.refresh()

@@ -80,6 +80,7 @@ class Metrics:
     kernel_updates: int
     skipped_updates: int
     settle_s: float | None  # None: the image never became consistent again
+    udev_drained_s: float | None  # None: udev still busy at the end of the run
     fdt_hole: FdtHoleUse
     probes: tuple[Outcome, ...]
     monte_carlo: MonteCarlo
@@ -100,6 +101,7 @@ class Metrics:
             "kernel_updates": self.kernel_updates,
             "skipped_updates": self.skipped_updates,
             "settle_s": self.settle_s,
+            "udev_drained_s": self.udev_drained_s,
             "fdt_hole": self.fdt_hole.as_dict(),
             "probes": [p.as_dict() for p in self.probes],
             "monte_carlo": self.monte_carlo.as_dict(),
@@ -142,6 +144,16 @@ def settle_time(history: Sequence[Readiness], last_uevent_s: float | None) -> fl
     return _r(max(0.0, last.t0_s - last_uevent_s))
 
 
+def udev_drained(sim: Simulation) -> float | None:
+    """First uevent to the moment udev's queue was last empty (None: still busy)."""
+    udev = sim.udev
+    if udev.first_event_s is None:
+        return 0.0
+    if udev.busy() or udev.drained_s is None:
+        return None
+    return _r(udev.drained_s - udev.first_event_s)
+
+
 def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> Metrics:
     """Metrics of the run so far (up to the simulation's current time)."""
     history = sim.closed_history()
@@ -170,6 +182,7 @@ def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> 
         kernel_updates=c.kernel_updates,
         skipped_updates=c.skipped_updates,
         settle_s=settle_time(history, sim.last_uevent_s),
+        udev_drained_s=udev_drained(sim),
         fdt_hole=FdtHoleUse(
             size_bytes=sim.hole.size_bytes,
             in_place=sim.region.hole is not None,

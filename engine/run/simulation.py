@@ -2,9 +2,11 @@
 
 The storm (``engine.run.storm``) says when cores and memory blocks come and go;
 this module turns each action into what the kernel does (DLPAR attach, one
-``online`` uevent per thread, one uevent per memory block) and asks the
-strategy what kdump does about it. Every change of the image, the FDT or the
-machine refreshes the readiness timeline that outcomes and metrics read.
+``online`` uevent per thread, ``add`` then ``online`` per memory block added,
+``offline`` then ``remove`` per block removed), queues each uevent on udev
+(``engine.userspace.udev``) and asks the strategy what its kdump rule runs.
+Every change of the image, the FDT or the machine refreshes the readiness
+timeline that outcomes and metrics read.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from engine.scenario.load import Scenario
 from engine.scenario.machine import machine_for
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
-from engine.userspace.kdumpctl import kdump_start
-from engine.userspace.uevent import Uevent
+from engine.userspace.kdumpctl import KdumpctlLock, kdump_start
+from engine.userspace.udev import Pid1, UdevQueue, default_children_max
+from engine.userspace.uevent import Action, Subsystem, Uevent
 
 
 def build_machine(scenario: Scenario) -> Machine:
@@ -79,10 +82,16 @@ class Simulation(ImageChanges, LocklessUpdates):
         self._adding: set[int] = set()  # cores whose threads are still being onlined
         self._memory_check: tuple[object, bool] = (None, True)
         self._memory_stale = False
-        self._udev_idle_at = 0.0
-        # udev holds a uevent in its queue this long before the rule's RUN program
-        # starts; `udevadm settle` waits for the queue to empty
-        self.udev_rule_latency_s = scenario.kdump.udev_latency_s
+        self.pid1 = Pid1(self.env)
+        self.kdumpctl_lock = KdumpctlLock(self)
+        udev = scenario.udev
+        self.udev = UdevQueue(
+            self.env,
+            children_max=udev.children_max
+            or default_children_max(len(self.machine.online_threads), self.machine.memory_bytes),
+            event_s=udev.event_s,
+            program=self.strategy.udev_program,
+        )
         self.counters = RunCounters()
         self.last_uevent_s: float | None = None
         self.hole_writes = HoleWrites(self.trace)
@@ -164,28 +173,20 @@ class Simulation(ImageChanges, LocklessUpdates):
         yield from kdump_start(self)
 
     # ------------------------------------------------------------------ udev
-    def udev_busy(self) -> bool:
-        return self.env.now < self._udev_idle_at
-
-    def udev_idle_at(self) -> float:
-        return self._udev_idle_at
-
-    def emit_uevent(self, subsystem: str, action: str, ident: int) -> None:
+    def emit_uevent(self, subsystem: Subsystem | str, action: Action | str, ident: int) -> None:
+        """``kobject_uevent()``: the kernel sends it; udevd queues it."""
+        uevent = Uevent(Subsystem(subsystem), Action(action), ident)
         now = self.env.now
         self.counters.uevents += 1
         self.last_uevent_s = now
-        latency = self.udev_rule_latency_s
-        self._udev_idle_at = max(self._udev_idle_at, now) + latency
-        self.trace.add(now, RecordKind.UEVENT, subsystem=subsystem, action=action, id=ident)
-        uevent = Uevent(subsystem, action, ident)
-        if latency <= 0:
-            self.strategy.on_uevent(uevent)
-        else:
-            self.env.process(self._udev_rule(uevent, latency))
-
-    def _udev_rule(self, uevent: Uevent, latency: float) -> Process:
-        yield self.env.timeout(latency)
-        self.strategy.on_uevent(uevent)
+        self.trace.add(
+            now,
+            RecordKind.UEVENT,
+            subsystem=uevent.subsystem.value,
+            action=uevent.action.value,
+            id=ident,
+        )
+        self.udev.insert(uevent)
 
     # ------------------------------------------------------------- readiness
     def state(self) -> KdumpState:
@@ -366,7 +367,7 @@ class Simulation(ImageChanges, LocklessUpdates):
         self.machine.online_thread(thread)
         self.newest_thread = thread
         self.refresh()
-        self.emit_uevent("cpu", "online", thread)
+        self.emit_uevent(Subsystem.CPU, Action.ONLINE, thread)
 
     def _core_remove(self, action: HotplugAction) -> Process:
         m = self.machine
@@ -395,16 +396,23 @@ class Simulation(ImageChanges, LocklessUpdates):
         """The thread offline, its uevent, then the teardown states (crash hotplug's handler)."""
         self.machine.offline_thread(thread)
         self.refresh()
-        self.emit_uevent("cpu", "offline", thread)
+        self.emit_uevent(Subsystem.CPU, Action.OFFLINE, thread)
         teardown = self.strategy.after_thread_offline(thread)
         if teardown is not None:
             yield from teardown
 
     def _block_change(self, action: HotplugAction, *, online: bool) -> Process:
+        """Add: ``add`` uevent (block device registered), online, ``online`` uevent.
+
+        Remove: offline, ``offline`` uevent, then ``remove`` (device unregistered).
+        Simplification: the block is onlined at once (the kernel's auto-online),
+        not by a udev rule acting on its ``add`` event.
+        """
         m = self.machine
         if online:
             block = m.add_block()
             self.trace.add(self.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
+            self.emit_uevent(Subsystem.MEMORY, Action.ADD, block)
         else:
             if m.blocks_count <= 1:
                 return
@@ -415,4 +423,8 @@ class Simulation(ImageChanges, LocklessUpdates):
         notifier = self.strategy.after_block_changed(block, online)
         if notifier is not None:
             yield from notifier
-        self.emit_uevent("memory", "online" if online else "offline", block)
+        if online:
+            self.emit_uevent(Subsystem.MEMORY, Action.ONLINE, block)
+        else:
+            self.emit_uevent(Subsystem.MEMORY, Action.OFFLINE, block)
+            self.emit_uevent(Subsystem.MEMORY, Action.REMOVE, block)

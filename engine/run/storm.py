@@ -195,10 +195,12 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
 
 
 def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
-    """Uevents the actions emit: one per thread for a core (pseries DLPAR), one per block.
+    """Uevents the actions emit: one per thread for a core (pseries DLPAR), two per block.
 
-    An SMT switch emits one per thread it changes, which depends on the state it
-    finds; it is counted as the threads it changes on the boot cores.
+    A block added is ``add`` then ``online``; one removed ``offline`` then ``remove``;
+    a captured step is one uevent. An SMT switch emits one per thread it changes,
+    which depends on the state it finds; it is counted as the threads it changes on
+    the boot cores.
     """
     m = scenario.machine
     mode = m.boot_smt or m.smt
@@ -207,6 +209,10 @@ def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
         if a.action == "smt" and a.smt_mode is not None:
             total += abs(a.smt_mode - mode) * m.cores_present
             mode = a.smt_mode
+        elif a.action.startswith("core"):
+            total += len(a.threads) or m.smt
+        elif a.action in ("block-add", "block-remove"):
+            total += 2
         else:
-            total += (len(a.threads) or m.smt) if a.action.startswith("core") else 1
+            total += 1  # a captured step is one uevent
     return total

@@ -60,7 +60,6 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         throttler=ThrottlerSpec(
             sleep_s=r.field(th, wt, "sleep"),
             settle_timeout_s=r.field(th, wt, "settle_timeout"),
-            kdumpctl_poll_s=r.field(th, wt, "kdumpctl_poll"),
         ),
         kernel_update=KernelUpdateSpec(
             fixed_s=r.field(ku, wu, "fixed"),
@@ -68,7 +67,6 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         ),
         bootargs=r.field(k, w, "bootargs"),
         copy_bandwidth_bytes_per_s=r.field(k, w, "copy_bandwidth"),
-        udev_latency_s=r.field(k, w, "udev_latency"),
         build_digest_s=r.field(k, w, "build_digest"),
         hotplug=bool(hotplug),
         service_start_s=r.field(k, w, "service_start"),

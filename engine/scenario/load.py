@@ -46,10 +46,12 @@ from engine.scenario.model import (
     Scenario,
     StormPhase,
     ThrottlerSpec,
+    UdevSpec,
 )
 from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import Reader
 from engine.scenario.schema import TOP_LEVEL
+from engine.scenario.udev import read_udev
 from engine.user_files import read_user_file
 
 __all__ = [
@@ -77,6 +79,7 @@ __all__ = [
     "Scenario",
     "StormPhase",
     "ThrottlerSpec",
+    "UdevSpec",
     "check_scenario_file",
     "load_scenario",
     "parse_scenario",
@@ -164,6 +167,7 @@ def _parse(
     duration = r.field(sc, "scenario", "duration")
     machine = read_machine(r, data, base_dir)
     kdump = read_kdump(r, data, machine)
+    udev = read_udev(r, data)
     if capture is not None:  # run --capture: the capture is the storm
         data = {key: value for key, value in data.items() if key != "storm"}
     storms, peak_bytes = read_storms(r, data, machine, duration)
@@ -190,6 +194,7 @@ def _parse(
         captures=captures,
         churn=churn,
         crash=crash,
+        udev=udev,
         strategies=strategies,
         source=source,
     ), []

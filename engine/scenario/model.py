@@ -61,7 +61,26 @@ class ReloadSpec:
 class ThrottlerSpec:
     sleep_s: float = 1.0
     settle_timeout_s: float = 3.0
-    kdumpctl_poll_s: float = 5.0
+
+
+# udev-reload's rule forms: RHEL7's RUN+="systemd-run kdumpctl reload" (one serialised
+# reload per matching event) or the older PROGRAM="systemctl try-restart kdump.service"
+RELOAD_RULES = ("systemd-run", "try-restart")
+
+
+@dataclass(frozen=True)
+class UdevSpec:
+    """The [udev] table: systemd-udevd and PID 1 as every udev strategy meets them."""
+
+    children_max: int | None = None  # None: udevd's own formula from CPUs and RAM
+    # a worker's time on an event whose rules run no program: an assumption, no source
+    event_s: float = 0.003
+    # PID 1's time per matching event (systemctl is-active + systemd-run together):
+    # 86 s / 3840 events, DeVolder's RHEL8 one-DIMM figure (LKML, 14 Dec 2020)
+    pid1_s: float = 86.0 / 3840
+    # systemd-run returning to the started program's first line: an assumption
+    throttler_exec_s: float = 0.010
+    reload_rule: str = "systemd-run"
 
 
 @dataclass(frozen=True)
@@ -87,7 +106,6 @@ class KdumpSpec:
     kernel_update: KernelUpdateSpec = field(default_factory=KernelUpdateSpec)
     bootargs: str = DEFAULT_BOOTARGS
     copy_bandwidth_bytes_per_s: float = 1.0 * GIB
-    udev_latency_s: float = 0.005
     # reading the files, building the FDT and elfcorehdr and the SHA-256 digest of
     # every segment: no source times them; an assumption, a scenario key
     build_digest_s: float = 0.2
@@ -177,6 +195,7 @@ class Scenario:
     captures: tuple[CapturedStorm, ...] = ()  # [[storm]] from_capture, or run --capture
     churn: tuple[ChurnSpec, ...] = ()
     crash: CrashSpec = field(default_factory=CrashSpec)
+    udev: UdevSpec = field(default_factory=UdevSpec)
     strategies: tuple[str, ...] = ()  # [compare]: the reader fills in every strategy
     source: str = "<scenario>"
     description: str = ""

@@ -87,9 +87,15 @@ class Reader:
     # the schema imports this module's converters, so these two import it when called
     def section(self, value: object, where: str) -> dict[str, Any]:
         """``value`` as the table ``where`` (e.g. ``storm[1]``), its known keys the schema's."""
-        from engine.scenario.schema import table_of
+        from engine.scenario.schema import REMOVED, table_of
 
-        return self.table(value, where, table_of(where).known)
+        table = table_of(where)
+        if isinstance(value, dict):
+            gone = [k for k in value if f"{table.name}.{k}" in REMOVED]
+            for key in gone:  # a removed key says what replaced it, not "unknown key"
+                self.error(join(where, key), REMOVED[f"{table.name}.{key}"])
+            value = {k: v for k, v in value.items() if k not in gone}
+        return self.table(value, where, table.known)
 
     def field(self, tbl: dict[str, Any], where: str, key: str, default: Any = _SCHEMA) -> Any:
         """Key ``key`` of table ``where``, read with the schema's converter and default.

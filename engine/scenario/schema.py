@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import quote
-from engine.scenario.model import ACTIONS, CPU_MODELS, DEFAULT_BOOTARGS, SMT_WIDTHS, SYSCALLS
+from engine.scenario.model import (
+    ACTIONS,
+    CPU_MODELS,
+    DEFAULT_BOOTARGS,
+    RELOAD_RULES,
+    SMT_WIDTHS,
+    SYSCALLS,
+)
 from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import (
     COMPUTED,
@@ -55,6 +62,49 @@ def to_strategies(value: object) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ValueError("a strategy is listed twice")
     return tuple(value)
+
+
+WORKER_NUM_MAX = 2048  # systemd src/udev/udev-def.h: the ceiling of children_max
+
+
+def to_children_max(value: object) -> int | None:
+    """``"auto"`` (None: udevd's formula) or a worker count from 1 to 2048."""
+    if value == "auto":
+        return None
+    n = to_positive_int(value)
+    if n > WORKER_NUM_MAX:
+        raise ValueError(f"udevd caps children_max at {WORKER_NUM_MAX} (WORKER_NUM_MAX), got {n}")
+    return n
+
+
+FIGURE_KINDS = ("measured", "estimated", "stated")
+
+
+def to_number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def to_parameters(value: object) -> tuple[tuple[str, str], ...]:
+    """``[{ key = ..., figure = ... }, ...]`` as (key, figure) pairs."""
+    if not isinstance(value, list) or not value:
+        raise ValueError("expected a non-empty list of { key, figure } tables")
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"key", "figure"}:
+            raise ValueError(f"each parameter is {{ key = ..., figure = ... }}, got {item!r}")
+        out.append((to_str(item["key"]), to_str(item["figure"])))
+    return tuple(out)
+
+
+# keys that are gone: dotted key -> the one-line reason, naming what replaced it
+REMOVED: dict[str, str] = {
+    "kdump.udev_latency": "removed: udev is a queue now; use [udev] event (a worker's time "
+    "per event) and [udev] pid1 (PID 1's time per matching event)",
+    "kdump.throttler.kdumpctl_poll": "removed: kdumpctl waits with a blocking flock and starts "
+    "as soon as the running one exits (kdumpctl single_instance_lock); delete the key",
+}
 
 
 @dataclass(frozen=True)
@@ -200,13 +250,6 @@ TABLES: tuple[Table, ...] = (
                 "copying segments during a load",
             ),
             Key(
-                "udev_latency",
-                parse_duration,
-                0.005,
-                "s",
-                "from a uevent to its rule's RUN program (an assumption: no source gives it)",
-            ),
-            Key(
                 "build_digest",
                 parse_duration,
                 0.2,
@@ -250,11 +293,54 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "kdump.throttler",
-        "kdump-udev-throttler and kdumpctl's lock",
+        "kdump-udev-throttler (kdumpctl's own lock is a blocking flock: no key)",
         (
             Key("sleep", parse_duration, 1.0, "s", "the throttler's sleep before settle"),
             Key("settle_timeout", parse_duration, 3.0, "s", "udevadm settle --timeout"),
-            Key("kdumpctl_poll", to_positive_duration, 5.0, "s", "kdumpctl's lock poll"),
+        ),
+    ),
+    Table(
+        "udev",
+        "systemd-udevd and PID 1 as every udev strategy meets them (engine/userspace/udev.py)",
+        (
+            Key(
+                "children_max",
+                to_children_max,
+                None,
+                "",
+                'udevd\'s workers; "auto" (default): min(2 x CPUs + 16, max(RAM / 128 MiB, 10), '
+                "2048) from the boot machine, as udev_config_set_default_children_max()",
+            ),
+            Key(
+                "event",
+                parse_duration,
+                0.003,
+                "s",
+                "a worker's time on an event, whatever its rules (an assumption: no source)",
+            ),
+            Key(
+                "pid1",
+                parse_duration,
+                86.0 / 3840,
+                "s",
+                "PID 1's time per matching event (systemctl is-active + systemd-run): "
+                "86 s / 3840, DeVolder's RHEL8 one-DIMM figure",
+            ),
+            Key(
+                "throttler_exec",
+                parse_duration,
+                0.010,
+                "s",
+                "systemd-run returning to the started program's first line (an assumption)",
+            ),
+            Key(
+                "reload_rule",
+                to_choice(RELOAD_RULES),
+                "systemd-run",
+                "",
+                'udev-reload\'s rule: "systemd-run" (RHEL7, one serialised reload per event) or '
+                '"try-restart" (systemctl try-restart: systemd merges requests)',
+            ),
         ),
     ),
     Table(
@@ -362,6 +448,44 @@ TABLES: tuple[Table, ...] = (
                 "a list of strategy names (default: every one, engine.strategies)",
             ),
         ),
+    ),
+    Table(
+        "reproduce",
+        "a `kdump-storm reproduce` case (scenarios/reproduce/*.toml): the strategy, which "
+        "published figure set which parameter, and [[reproduce.check]] entries",
+        (
+            Key("strategy", to_choice(STRATEGY_NAMES), REQUIRED, "", "the strategy the case runs"),
+            Key(
+                "parameters",
+                to_parameters,
+                REQUIRED,
+                "",
+                'a list of { key = "...", figure = "the published figure that sets it" }',
+            ),
+        ),
+        subtables=("check",),
+    ),
+    Table(
+        "reproduce.check",
+        "one published number the case is held to ([[reproduce.check]], one or more)",
+        (
+            Key("quantity", to_str, REQUIRED, "", "a model quantity (engine/run/quantities.py)"),
+            Key("published", to_number, REQUIRED, "", "the published value"),
+            Key("source", to_str, REQUIRED, "", "where it is published"),
+            Key("kind", to_choice(FIGURE_KINDS), REQUIRED, "", " | ".join(FIGURE_KINDS)),
+            Key("tolerance", to_fraction, 0.25, "", "relative; other than 0.25 needs a reason"),
+            Key("low", to_number, None, "", "a published range's low end (with high)"),
+            Key("high", to_number, None, "", "a published range's high end (with low)"),
+            Key("reason", to_str, "", "", "why the tolerance is not 25%"),
+            Key(
+                "conflict",
+                to_str,
+                "",
+                "",
+                "why this figure cannot hold together with the case's others (printed)",
+            ),
+        ),
+        array=True,
     ),
 )
 SCHEMA: dict[str, Table] = {t.name: t for t in TABLES}

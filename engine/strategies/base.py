@@ -30,8 +30,9 @@ class Strategy:
     def start(self) -> None:
         """Start background processes (reload workers)."""
 
-    def on_uevent(self, uevent: Uevent) -> None:
-        """udev saw ``uevent``."""
+    def udev_program(self, uevent: Uevent) -> Process | None:
+        """What the kdump rule runs inside the udev worker for ``uevent`` (None: no match)."""
+        return None
 
     def before_thread_online(self, thread: int) -> Process | None:
         """Kernel work that runs before the thread is marked online (cpuhp prepare)."""

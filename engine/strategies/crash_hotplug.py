@@ -31,12 +31,13 @@ class CrashHotplug(Strategy):
     def start(self) -> None:
         self.reloads = ThrottledReloads(self)
 
-    def on_uevent(self, uevent: Uevent) -> None:
+    def udev_program(self, uevent: Uevent) -> Process | None:
         if not ppc64_rule_matches(uevent):
-            return
+            return None
+        # the worker reads the attribute when it runs the rule, not when the kernel sends it
         why = self.crash_hotplug_reads_zero()
         if why is None:
-            return  # ATTRS{crash_hotplug}=="1": GOTO="kdump_reload_end"
+            return None  # ATTRS{crash_hotplug}=="1": GOTO="kdump_reload_end"
         sim = self.sim
         sim.trace.add(
             sim.env.now,
@@ -47,7 +48,7 @@ class CrashHotplug(Strategy):
             why=why,
             then="throttled reload",
         )
-        self.reloads.on_matching_uevent(uevent)
+        return self.reloads.rule_program(uevent)
 
     def crash_hotplug_reads_zero(self) -> str | None:
         """Why ``crash_check_hotplug_support()`` returns 0 now, or None when it returns 1."""

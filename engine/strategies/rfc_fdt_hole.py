@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libfdt
 
-from engine.strategies.base import Strategy
+from engine.strategies.base import Process, Strategy
 from engine.strategies.rfc_hook import rfc_update_cpus
 from engine.strategies.udev_throttled import ThrottledReloads
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
@@ -31,9 +31,10 @@ class RfcFdtHole(Strategy):
             prop = fdt.next_property_offset(prop, quiet=(libfdt.NOTFOUND,))
         self.cpus_props = count
 
-    def on_uevent(self, uevent: Uevent) -> None:
+    def udev_program(self, uevent: Uevent) -> Process | None:
         if ppc64_rule_matches(uevent, cpu_rule=False):
-            self.reloads.on_matching_uevent(uevent)
+            return self.reloads.rule_program(uevent)
+        return None
 
     def after_core_added(self, core: int) -> None:
         self.sim.env.process(rfc_update_cpus(self.sim, core, self.cpus_props))

@@ -1,65 +1,60 @@
-"""RHEL8+ / Fedora ``kdump-udev-throttler`` in front of ``kdumpctl reload``.
+"""RHEL8+ / Fedora: ``98-kexec.rules.ppc64`` -> ``kdump-udev-throttler`` -> ``kdumpctl reload``.
 
-The throttler takes a lock with ``flock -n``: a second throttler that finds
-it held exits and its event is dropped. The holder sleeps 1 s, runs
+kdump-utils ``98-kexec.rules.ppc64``: a matching event's RUN program,
+``systemctl is-active kdump.service || exit 0; systemd-run --quiet --no-block
+kdump-udev-throttler``, runs inside the udev worker and makes two calls into
+PID 1 (served one at a time, ``[udev] pid1`` for both). systemd then starts
+the throttler (``[udev] throttler_exec`` later).
+
+kdump-utils ``kdump-udev-throttler``: ``flock -n`` on its lock; if another
+throttler holds it, exit (the event is dropped). The holder sleeps 1 s, runs
 ``udevadm settle --timeout 3``, releases the lock, then runs ``kdumpctl
-reload``, which waits on kdumpctl's own lock, polling every 5 s.
+reload``, which waits on kdumpctl's own lock (``engine.userspace.kdumpctl``).
 """
 
 from __future__ import annotations
 
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
-from engine.userspace.kdumpctl import kdump_reload
+from engine.userspace.kdumpctl import kdumpctl_reload
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
 class ThrottledReloads:
-    """The throttler and kdumpctl locks; shared by ``udev-throttled`` and the RFC's memory path."""
+    """The rule, the throttler and its lock (``udev-throttled``, and the RFC's memory path)."""
 
     def __init__(self, strategy: Strategy) -> None:
         self.sim = strategy.sim
         self.flock_held = False
-        self.kdumpctl_busy = False
 
-    def on_matching_uevent(self, uevent: Uevent) -> None:
+    def rule_program(self, uevent: Uevent) -> Process:
+        """In the udev worker: PID 1 serves is-active and systemd-run; then the worker is free."""
         sim = self.sim
-        why = f"{uevent.subsystem} {uevent.action} {uevent.ident}"
+        yield from sim.pid1.call(sim.scenario.udev.pid1_s)
+        sim.env.process(self._throttler(uevent.describe()))
+
+    def _throttler(self, why: str) -> Process:
+        sim = self.sim
+        yield sim.env.timeout(sim.scenario.udev.throttler_exec_s)
         if self.flock_held:
             sim.trace.add(sim.env.now, RecordKind.THROTTLER_DROP, why=why, reason="flock -n")
             sim.count_dropped()
             return
         self.flock_held = True
         span = sim.trace.begin(sim.env.now, RecordKind.THROTTLER_START, why=why)
-        sim.env.process(self._throttler(why, span))
-
-    def _throttler(self, why: str, span: int) -> Process:
-        sim, spec = self.sim, self.sim.kdump.throttler
+        spec = sim.kdump.throttler
         yield sim.env.timeout(spec.sleep_s)
-        settle_start = sim.env.now
-        deadline = settle_start + spec.settle_timeout_s
-        while sim.udev_busy() and sim.env.now < deadline:
-            yield sim.env.timeout(min(sim.udev_idle_at(), deadline) - sim.env.now)
+        settled = yield from sim.udev.settle(spec.settle_timeout_s)
         sim.trace.end(
             sim.env.now,
             RecordKind.THROTTLER_SETTLE,
             span,
-            waited_s=round(sim.env.now - settle_start, 9),
-            timed_out=sim.udev_busy(),
+            returned=settled.returned.value,
+            waited_s=round(settled.waited_s, 9),
+            udev_in_flight=sim.udev.in_flight,
         )
-        self.flock_held = False
-        yield from self._kdumpctl_reload(why)
-
-    def _kdumpctl_reload(self, why: str) -> Process:
-        sim = self.sim
-        sim.trace.add(sim.env.now, RecordKind.RELOAD_QUEUED, why=why)
-        while self.kdumpctl_busy:
-            yield sim.env.timeout(sim.kdump.throttler.kdumpctl_poll_s)
-        self.kdumpctl_busy = True
-        try:
-            yield from kdump_reload(sim, why)
-        finally:
-            self.kdumpctl_busy = False
+        self.flock_held = False  # exec 9>&- before kdumpctl, so events are not missed
+        yield from kdumpctl_reload(sim, why)
 
 
 class UdevThrottled(Strategy):
@@ -69,6 +64,7 @@ class UdevThrottled(Strategy):
     def start(self) -> None:
         self.reloads = ThrottledReloads(self)
 
-    def on_uevent(self, uevent: Uevent) -> None:
+    def udev_program(self, uevent: Uevent) -> Process | None:
         if ppc64_rule_matches(uevent):
-            self.reloads.on_matching_uevent(uevent)
+            return self.reloads.rule_program(uevent)
+        return None

@@ -1,39 +1,123 @@
-"""``kdumpctl reload``: unload, then a full load that re-copies every segment.
+"""``kdumpctl reload`` (kdump-utils): its instance lock, then unload, then a full load.
 
-kdump-utils ``kdumpctl`` ``reload()``: ``stop`` (``kexec -p -u``) then ``start``
-(``kexec -p ...`` or ``kexec -s -p ...``). The syscalls themselves, with their
-kexec lock spans, are ``engine.kexec.syscalls``.
+- ``single_instance_lock()``: ``flock -n 9``, then ``flock -w 5 9`` in a loop.
+  ``flock -w`` is a blocking wait: it returns as soon as the holder's lock
+  goes, and the 5 s only repeats the "waiting for it to exit" message. When
+  several instances wait, the kernel wakes them all and whichever runs first
+  takes the lock: no fixed order. We draw the winner from the seed (stream
+  ``kdumpctl.lock``).
+- ``reload()``: ``stop_kdump`` (``kexec -p -u``), and only if that succeeded
+  ``start_dump`` -> ``load_kdump`` (``kexec -p ...``). A failed unload (EBUSY:
+  the unload syscall's ``kexec_trylock()`` met a held lock) prints
+  "Stopping kdump: [FAILED]" and loads nothing: the image stays as it was.
+- openSUSE ``load.sh`` runs ``kexec -p ... -a`` only: a load with no unload.
+
+Userspace calls the syscalls, ``engine.kexec.syscalls`` (``kexec_unload``,
+``kexec_crash_load``): they own where the kexec lock is held and when the image
+goes; what they do to the image is the simulation's (``engine.run.image_changes``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
 
 from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
 from engine.process import Process
+from engine.run.trace import RecordKind
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
 
 
-def kdump_reload(sim: Simulation, why: str) -> Process:
-    """Unload (the image is gone once its syscall runs), then load.
+class KdumpctlLock:
+    """kdumpctl's ``/run/lock/kdump``: one holder; waiters wake in a seed-drawn order."""
 
-    The window with no usable image runs from the unload syscall to the end of
-    the load; with ``kexec_file_load`` most of the load holds the kexec lock.
-    An unload that finds the lock held fails with EBUSY and kdumpctl loads nothing.
+    def __init__(self, sim: Simulation) -> None:
+        self.env = sim.env
+        self.trace = sim.trace
+        self.rng = sim.streams.get("kdumpctl.lock")
+        self.holder: str | None = None
+        self._waiters: list[tuple[str, simpy.Event]] = []
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def acquire(self, why: str) -> Process:
+        """``flock -n``; if held, ``flock -w 5`` until the holder exits."""
+        if self.holder is None:
+            self.holder = why
+            return
+        woken = self.env.event()
+        self._waiters.append((why, woken))
+        self.trace.add(self.env.now, RecordKind.RELOAD_QUEUED, why=why, waiting=len(self._waiters))
+        yield woken
+
+    def release(self) -> None:
+        """The holder exits: one waiter, drawn at random, takes the lock at once."""
+        if not self._waiters:
+            self.holder = None
+            return
+        i = self.rng.randrange(len(self._waiters))
+        self._waiters[i], self._waiters[-1] = self._waiters[-1], self._waiters[i]
+        why, woken = self._waiters.pop()
+        self.holder = why
+        woken.succeed()
+
+
+def kdumpctl_reload(sim: Simulation, why: str) -> Process:
+    """One ``kdumpctl reload`` process: the instance lock, then unload and load."""
+    lock = sim.kdumpctl_lock
+    yield from lock.acquire(why)
+    try:
+        yield from kdump_reload(sim, why)
+    finally:
+        lock.release()
+
+
+def kdump_reload(sim: Simulation, why: str) -> Process:
+    """``reload()``: unload; only if it succeeded, load.
+
+    ``kdump.reload.unload`` is the ``kexec -p -u`` command up to its syscall,
+    which frees the image (``engine.kexec.syscalls.kexec_unload``); the window
+    with no image runs from there to the end of the load. With
+    ``kexec_file_load`` most of the load holds the kexec lock. An unload that
+    finds the lock held fails with EBUSY and kdumpctl loads nothing.
     """
-    env = sim.env
     unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
     load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
+    if (yield from kdump_unload(sim, why, unload_s)):
+        yield from kdump_load(sim, load_s, before_s=unload_s)
+
+
+def kdump_unload(sim: Simulation, why: str, unload_s: float) -> Generator[Any, Any, bool]:
+    """``kexec -p -u``: the command for ``unload_s``, then its syscall; False on EBUSY."""
     unload = sim.unload_image(why)
-    yield env.timeout(unload_s)
-    unloaded = yield from kexec_unload(sim)
-    if unloaded is LoadResult.EBUSY:
-        sim.end_unload(unload, ok=False, error="EBUSY")
-        return
+    yield sim.env.timeout(unload_s)
+    result = yield from kexec_unload(sim)
+    if result is LoadResult.EBUSY:
+        # "Stopping kdump: [FAILED]": the image stays as it was, nothing is loaded
+        sim.end_unload(
+            unload,
+            ok=False,
+            error="EBUSY",
+            lock_holder=sim.image.lock_holder,
+            message="kexec: failed to unload kdump kernel; Stopping kdump: [FAILED]",
+        )
+        return False
     sim.end_unload(unload)
-    yield from kexec_crash_load(sim, load_s, before_s=unload_s)
+    return True
+
+
+def kdump_load(sim: Simulation, load_s: float, *, before_s: float = 0.0) -> Process:
+    """``kexec -p ...`` (kdumpctl ``load_kdump``, SUSE ``load.sh``): the load syscall.
+
+    ``before_s``: CPU time spent before it (the unload), counted with the reload.
+    """
+    yield from kexec_crash_load(sim, load_s, before_s=before_s)
 
 
 def kdump_start(sim: Simulation) -> Process:

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.visual import visualize
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from tui import fmt, palette
 from tui.engine_link import Metrics, Result
+from tui.widgets.exposure_plot import ExposurePlot
 
 
 def _num(value: float | int, unit: str = "") -> str:
@@ -100,7 +100,7 @@ class StatsPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="metrics")
-        yield PlotextPlot(id="exposure")
+        yield ExposurePlot(id="exposure")
 
     def show_metrics(self, metrics: Metrics) -> None:
         """Redraw the metrics line; a layout only when it wraps to another number of lines
@@ -126,7 +126,7 @@ class StatsPanel(Vertical):
         """Redraw the chart of ``Session.exposure_series()`` (on ``0 .. y_max`` if given:
         compare mode's shared scale)."""
         self.duration_s = duration_s
-        plot = self.query_one(PlotextPlot)
+        plot = self.query_one(ExposurePlot)
         self.series = thin(series, max(plot.size.width * 2, 64))  # braille: 2 dots a column
         plt = plot.plt
         plt.clear_data()

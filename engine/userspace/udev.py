@@ -1,0 +1,200 @@
+"""systemd-udevd as a queue of events, PID 1 serving D-Bus calls, and ``udevadm settle``.
+
+Follows systemd ``src/udev/udev-manager.c`` (``udevd.c`` before v256):
+
+- ``event_queue_insert()`` appends every uevent to the event list and creates
+  ``/run/udev/queue``; ``manager_unlink_queue_file()`` removes it only when
+  the list is empty. An event stays on the list while queued, running (rules
+  and the synchronous part of ``RUN``) or waiting on a dependency.
+- ``event_queue_start()`` walks the list in sequence order and starts every
+  event no earlier event blocks, while ``manager_can_process_event()`` finds
+  room (at most ``children_max`` workers).
+- ``event_build_dependencies()`` blocks an event behind any earlier one on
+  the same device path (or a parent or child path: hotplug uevents of
+  memory blocks and CPU threads have no such relatives, so only the same
+  path matters here).
+- ``udev_config_set_default_children_max()``: ``min(2 x CPUs + 16,
+  max(RAM / 128 MiB, 10), WORKER_NUM_MAX = 2048)``.
+- ``udevadm settle`` (``udevadm-settle.c``) returns when ``/run/udev/queue``
+  is gone, or at its timeout.
+
+PID 1 (``systemctl``, ``systemd-run`` over D-Bus) is one thread: it serves
+calls one at a time, in the order they come; a worker waits for its call.
+
+Simplifications: a worker's cost is one fixed time per event (``[udev]
+event``) plus whatever its RUN program waits for; workers are not forked or
+reaped (an idle one is always at hand below ``children_max``); the two PID 1
+calls of a rule are served as one of ``[udev] pid1``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import simpy
+
+from engine.process import Process
+from engine.userspace.uevent import Uevent
+
+WORKER_NUM_MAX = 2048
+MIB = 1 << 20
+
+
+def default_children_max(cpus: int, memory_bytes: int) -> int:
+    """systemd ``udev_config_set_default_children_max()``."""
+    cpu_limit = cpus * 2 + 16
+    mem_limit = max(memory_bytes // (128 * MIB), 10)
+    return min(cpu_limit, mem_limit, WORKER_NUM_MAX)
+
+
+class SettleReturn(StrEnum):
+    EMPTY = "queue-empty"  # /run/udev/queue was removed
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    returned: SettleReturn
+    waited_s: float
+
+
+class Pid1:
+    """systemd's PID 1: D-Bus calls served one at a time, first come first served.
+
+    FIFO with known service times needs no queue object: a call that arrives
+    at ``t`` ends at ``max(t, free_at) + service``. O(1) per call.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.free_at_s = 0.0
+        self.calls = 0
+
+    def call(self, service_s: float) -> Process:
+        """Wait in PID 1's line, then for PID 1 to serve this call."""
+        start = max(self.env.now, self.free_at_s)
+        self.free_at_s = start + service_s
+        self.calls += 1
+        yield self.env.timeout(self.free_at_s - self.env.now)
+
+
+class UdevQueue:
+    """udevd's event list: workers, ``children_max``, per-device-path serialisation.
+
+    ``program(uevent)`` is the matching rule's RUN/PROGRAM work for a uevent
+    (a SimPy generator run inside the worker) or None when no kdump rule
+    matches; the worker holds the event until it returns. Every operation is
+    O(log n) in the events waiting (a heap of ready sequence numbers).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        *,
+        children_max: int,
+        event_s: float,
+        program: Callable[[Uevent], Process | None],
+        on_idle: Callable[[int], None] | None = None,
+    ) -> None:
+        self.env = env
+        self.children_max = children_max
+        self.event_s = event_s
+        self.program = program
+        self.on_idle = on_idle
+        self._seq = 0
+        self._in_flight = 0  # queued, waiting on a dependency, or running
+        self._running = 0
+        self._ready: list[tuple[int, Uevent]] = []  # heap by sequence number
+        # device -> events behind the one in flight on it
+        self._on_path: dict[tuple[object, int], deque[tuple[int, Uevent]]] = {}
+        self._empty: simpy.Event | None = None
+        self.first_event_s: float | None = None
+        self.drained_s: float | None = None  # when the list last became empty
+        self.peak_in_flight = 0
+
+    # ------------------------------------------------------------ the queue
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def busy(self) -> bool:
+        """``/run/udev/queue`` exists."""
+        return self._in_flight > 0
+
+    def insert(self, uevent: Uevent) -> None:
+        """``event_queue_insert()`` then ``event_queue_start()``."""
+        now = self.env.now
+        if self.first_event_s is None:
+            self.first_event_s = now
+        self._seq += 1
+        self._in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        item = (self._seq, uevent)
+        behind = self._on_path.get(uevent.device)
+        if behind is None:
+            self._on_path[uevent.device] = deque()
+            heapq.heappush(self._ready, item)
+        else:
+            behind.append(item)  # blocked by an earlier event on the same device
+        self._start()
+
+    def _start(self) -> None:
+        while self._ready and self._running < self.children_max:
+            _, uevent = heapq.heappop(self._ready)
+            self._running += 1
+            # the rules take event_s; a plain timeout, no process, for the many
+            # events whose rules run no program
+            rules = self.env.timeout(self.event_s, uevent)
+            rules.callbacks.append(self._rules_done)
+
+    def _rules_done(self, rules: simpy.Event) -> None:
+        uevent = rules.value
+        assert isinstance(uevent, Uevent)
+        program = self.program(uevent)
+        if program is None:
+            self._finish(uevent)
+        else:
+            self.env.process(self._run_program(uevent, program))
+
+    def _run_program(self, uevent: Uevent, program: Process) -> Process:
+        yield from program
+        self._finish(uevent)
+
+    def _finish(self, uevent: Uevent) -> None:
+        self._running -= 1
+        self._in_flight -= 1
+        behind = self._on_path[uevent.device]
+        if behind:
+            heapq.heappush(self._ready, behind.popleft())
+        else:
+            del self._on_path[uevent.device]
+        if self._in_flight == 0:
+            self.drained_s = self.env.now
+            if self._empty is not None:
+                self._empty.succeed()
+                self._empty = None
+            if self.on_idle is not None:
+                self.on_idle(self._seq)
+        self._start()
+
+    # --------------------------------------------------------------- settle
+    def settle(self, timeout_s: float) -> Generator[Any, Any, Settled]:
+        """``udevadm settle --timeout``: until the queue file is gone, or the timeout."""
+        start = self.env.now
+        if self._in_flight == 0:
+            return Settled(SettleReturn.EMPTY, 0.0)
+        if self._empty is None:
+            self._empty = self.env.event()
+        empty = self._empty
+        yield empty | self.env.timeout(timeout_s)
+        returned = SettleReturn.EMPTY if empty.triggered else SettleReturn.TIMEOUT
+        return Settled(returned, self.env.now - start)
