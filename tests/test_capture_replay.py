@@ -20,6 +20,7 @@ from engine.run.session import Session
 from engine.scenario.capture import captured_storm
 from engine.scenario.capture_read import read_capture
 from engine.scenario.load import Scenario, load_scenario, parse_scenario
+from engine.strategies import STRATEGY_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -61,6 +62,22 @@ def _uevents(storm: str, strategy: str) -> tuple[tuple[float, str, str, int], ..
         for r in session.records
         if r.kind == "uevent"
     )
+
+
+@pytest.mark.parametrize("strategy", STRATEGY_NAMES)
+@pytest.mark.parametrize("form", FORMS)
+def test_the_capture_replays_as_the_same_storm_written_in_toml(form: str, strategy: str) -> None:
+    expected = _uevents(TOML_STORM, strategy)
+    got = _uevents(_capture_storm_table(form), strategy)
+    assert got == expected
+    # 4 cores x 8 threads online, then per block of memory what the kernel sends
+    assert sum(u[1] == "cpu" and u[2] == "online" for u in got) == 32
+    assert {u[3] for u in got if u[1] == "cpu"} == set(range(32, 64))
+    assert {u[3] for u in got if u[1] == "memory"} == set(range(32, 40))
+    # each block: "add" (the device registered), then "online", as the kernel sends them
+    for block in range(32, 40):
+        actions = [u[2] for u in got if u[1] == "memory" and u[3] == block]
+        assert actions == ["add", "online"]
 
 
 def test_the_capture_starts_at_its_first_cpu_or_memory_event_offset_by_at() -> None:
