@@ -85,6 +85,8 @@ def test_missing_threads_kept_incrementally_equal_online_minus_the_fdt(strategy)
         r = s.readiness()
         if r.cause is not None and r.cause.value in ("unloaded", "kexec-locked", "image-null"):
             continue  # no image to boot: nothing is "missing from the FDT"
+        if r.cause is not None and r.cause.value == "fdt-torn":
+            continue  # issue 9: mid-update, threads are lost before the final bytes say so
         online = set(s.machine.online_threads)
         want = online - fdt_servers(s.hole.blob())
         assert r.missing_threads == want

@@ -45,6 +45,14 @@ MARKS: dict[str, tuple[str, Glyph]] = {
         "kernel",
         Glyph("N", palette.ALARM, 6, "update failed: NOSPACE in the hole"),
     ),
+    "fdt-overlap": (
+        "kernel",
+        Glyph("≠", palette.ALARM, 6, "a load's FDT copy landed on the RFC's lock-free update"),
+    ),
+    "crash-hotplug-read": (
+        "udev",
+        Glyph("0", palette.WARN, 2, "crash_hotplug read 0: the event falls through to a reload"),
+    ),
 }
 # spans: start kind -> (lane, glyph); the engine pairs each start with its end
 # (``engine.run.trace.SPAN_ENDS``, by span id). An unload and the load after it are
@@ -61,7 +69,10 @@ SPANS: dict[str, tuple[str, Glyph]] = {
     "update-start": ("kernel", Glyph("═", palette.WARN, 3, "in-kernel update of the crash image")),
 }
 # kinds with no glyph of their own, and why (span ends are drawn as their span's end)
-NOT_DRAWN: dict[str, str] = {}
+NOT_DRAWN: dict[str, str] = {
+    "load-build": "inside the load's bar; the kexec lock bar shows whether it is locked",
+    "smt-switch": "its per-thread uevents are drawn, one each",
+}
 
 # crash probes: by outcome, and for a lost dump by cause (None: a cause with no entry)
 PROBE_RESULTS: dict[str, Glyph] = {
@@ -73,6 +84,8 @@ PROBE_CAUSES: dict[str | None, Glyph] = {
     "kexec-locked": Glyph("L", palette.ALARM, 3, "probe lost: kexec lock held"),
     "image-null": Glyph("∅", palette.ALARM, 3, "probe lost: image NULL (in-kernel update)"),
     "cpu-missing-in-fdt": Glyph("M", palette.ALARM, 3, "probe lost: its CPU is not in the FDT"),
+    "fdt-torn": Glyph("T", palette.ALARM, 3, "probe lost: its CPU's node not yet re-added"),
+    "stale-memory": Glyph("S", palette.WARN, 2, "dump risky: elfcorehdr lists removed memory"),
     None: Glyph("?", palette.ALARM, 3, "probe lost: a cause with no legend entry"),
 }
 

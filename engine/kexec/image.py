@@ -28,6 +28,9 @@ class KexecImage:
     null: bool = False
     lock_holder: str | None = None
     busy_segments: set[str] = field(default_factory=set)
+    # kimage->hotplug_support: the kernel may update this image on hotplug
+    # (arch_crash_hotplug_support(), set by do_kexec_load / kimage_file_alloc_init)
+    hotplug_support: bool = False
     # memory blocks the elfcorehdr describes, as sorted (first, last) runs (frozen at load
     # or update time; engine.machine.block_runs)
     elfcorehdr_runs: tuple[tuple[int, int], ...] = ()

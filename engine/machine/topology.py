@@ -116,6 +116,8 @@ class Machine:
         self._runs: list[list[int]] = [[0, len(self._blocks) - 1]] if self._blocks else []
         self.cpu_generation = 0
         self.memory_generation = 0
+        # threads per core the SMT mode allows (ppc64_cpu --smt=N); DLPAR honours it
+        self.smt_mode = smt
         self._online_cache: tuple[int, frozenset[int]] = (-1, frozenset())
         self._thread_listeners: list[Callable[[int, bool], None]] = []
         self._blocks_cache: tuple[int, frozenset[int]] = (-1, frozenset())
@@ -143,6 +145,19 @@ class Machine:
 
     def core_of(self, thread: int) -> int:
         return thread // self.smt
+
+    def boot_in_smt_mode(self, threads: int) -> None:
+        """Boot with ``threads`` threads per core online (``ppc64_cpu --smt=N`` before the run)."""
+        if not 1 <= threads <= self.smt:
+            raise ValueError(f"SMT mode {threads} is outside 1..{self.smt}")
+        if self.cpu_generation:
+            raise ValueError("the boot SMT mode is set before any CPU change")
+        self.smt_mode = threads
+        self._online = {t for c in self._present for t in self.threads_of(c)[:threads]}
+
+    def threads_in_mode(self, core: int) -> range:
+        """The threads of ``core`` the SMT mode allows online."""
+        return self.threads_of(core)[: self.smt_mode]
 
     # ----------------------------------------------------------------- cores
     @property

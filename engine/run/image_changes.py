@@ -69,35 +69,27 @@ class ImageChanges:
     def refresh(self) -> None:
         raise NotImplementedError
 
-    # ------------------------------------------------------- kdumpctl reload
-    def unload_image(self, why: str) -> int | None:
-        """``kexec -p -u``: a ``kexec_trylock()``'d syscall that frees the image.
+    # ------------------------------------------------- kexec syscalls (engine.kexec.syscalls)
+    def unload_image(self, why: str) -> int:
+        """``kexec -p -u`` starts; returns its span (the image goes at its syscall)."""
+        return self.trace.begin(self.env.now, RecordKind.UNLOAD_START, why=why)
 
-        Returns the unload span; None when the lock was held (EBUSY: the image
-        stays as it was, and the span is closed with the error).
-        """
-        span = self.trace.begin(self.env.now, RecordKind.UNLOAD_START, why=why)
-        if not self.image.try_lock("kexec-unload"):
-            self.trace.end(
-                self.env.now,
-                RecordKind.UNLOAD_END,
-                span,
-                ok=False,
-                error="EBUSY",
-                lock_holder=self.image.lock_holder,
-                message="kexec: failed to unload kdump kernel; Stopping kdump: [FAILED]",
-            )
-            return None
-        self.image.loaded = False
-        self.image.unlock("kexec-unload")
+    def unload_syscall(self, holder: str) -> bool:
+        """trylock, ``kimage_free(xchg(dest_image, NULL))``, unlock; False: EBUSY."""
+        image = self.image
+        if not image.try_lock(holder):
+            return False
+        image.loaded = False
+        image.hotplug_support = False
+        image.unlock(holder)
         self.refresh()
-        return span
+        return True
 
-    def end_unload(self, span: int) -> None:
-        self.trace.end(self.env.now, RecordKind.UNLOAD_END, span)
+    def end_unload(self, span: int, **detail: object) -> None:
+        self.trace.end(self.env.now, RecordKind.UNLOAD_END, span, **detail)
 
     def begin_load(self, syscall: str, *, after_unload: int | None = None) -> int:
-        """The load syscall starts (nothing is loaded yet); returns the load span.
+        """The load command starts (the old image is still there); returns the load span.
 
         ``after_unload`` is the span of the unload this load completes (one
         ``kdumpctl reload``), so an exporter draws the reload from the trace
@@ -109,17 +101,27 @@ class ImageChanges:
             self.env.now, RecordKind.LOAD_START, syscall=syscall, unload_span=after_unload
         )
 
-    def begin_copy(self, holder: str, segments: Iterable[str]) -> int | None:
-        """``kexec_trylock()`` then the copy of ``segments``; the lock span, None when busy."""
-        if not self.image.try_lock(holder):
+    def enter_load_syscall(self, holder: str) -> int | None:
+        """``kexec_trylock()``, then the old crash image freed; the lock span, None when busy."""
+        image = self.image
+        if not image.try_lock(holder):
             return None
         span = self.trace.begin(self.env.now, RecordKind.LOCK_TAKEN, holder=holder)
         # the syscall frees the old image first: kimage_free(xchg(&kexec_crash_image, NULL));
         # after an unload it is gone already, for a load alone (SUSE) it goes now
-        self.image.loaded = False
-        self.image.busy_segments.update(segments)
+        image.loaded = False
+        image.hotplug_support = False
         self.refresh()
         return span
+
+    def load_builds(self, syscall: str, *, locked: bool) -> None:
+        """The load reads the machine and builds its segments from here (a point in the trace)."""
+        self.trace.add(self.env.now, RecordKind.LOAD_BUILD, syscall=syscall, locked=locked)
+
+    def begin_copy(self, segments: Iterable[str]) -> None:
+        """``kimage_load_segment()`` of ``segments`` starts, under the lock."""
+        self.image.busy_segments.update(segments)
+        self.refresh()
 
     def finish_copy(self, lock_span: int, holder: str, snapshot: LoadSnapshot) -> bool:
         """The copy is done: install what the load read, drop the lock; False if it did not fit."""
@@ -127,16 +129,21 @@ class ImageChanges:
         image = self.image
         image.busy_segments.clear()
         image.loaded = ok
+        # kimage->hotplug_support, from arch_crash_hotplug_support() at load time
+        image.hotplug_support = ok and self.kdump.hotplug
         image.unlock(holder)
         self.trace.end(self.env.now, RecordKind.LOCK_RELEASED, lock_span, holder=holder)
         self.refresh()
         return ok
 
-    def end_load(self, span: int, *, cpu_s: float, copied_bytes: int, **detail: object) -> None:
-        """The load syscall returns (``detail``: ok, error, sizes); one reload counted."""
+    def end_load(
+        self, span: int, *, cpu_s: float, copied_bytes: int, reload: bool = True, **detail: object
+    ) -> None:
+        """The load command returns (``detail``: ok, error, sizes); a reload unless at start."""
         self.trace.end(self.env.now, RecordKind.LOAD_END, span, **detail)
-        self.counters.reloads += 1
-        self.counters.reload_cpu_s += cpu_s
+        if reload:
+            self.counters.reloads += 1
+            self.counters.reload_cpu_s += cpu_s
         self.counters.bytes_copied += copied_bytes
         self.refresh()
 
@@ -204,6 +211,20 @@ class ImageChanges:
         self.image.unlock(holder)
         self.refresh()
 
+    def skip_update_without_hotplug_support(self, holder: str, what: str, reason: str) -> None:
+        """``if (!image->hotplug_support) goto out``: the lock dropped, the image untouched."""
+        self.image.unlock(holder)
+        if what != "none":
+            self.trace.add(
+                self.env.now,
+                RecordKind.UPDATE_SKIP,
+                what=what,
+                reason=reason,
+                lock_holder=None,
+                message="image->hotplug_support is 0: the kernel leaves the image alone",
+            )
+        self.refresh()
+
     def begin_kernel_update(
         self, holder: str, what: str, reason: str, *, null_image: bool
     ) -> KernelUpdate:
@@ -216,7 +237,7 @@ class ImageChanges:
         outcome = "updated"
         if what == "cpus":
             image.busy_segments.add("fdt")
-            result, moved_bytes = self.update_fdt_in_place()
+            result, moved_bytes = self.update_fdt_in_place(form="2024")
             outcome = result.value
         elif what == "elfcorehdr":
             image.busy_segments.add("elfcorehdr")

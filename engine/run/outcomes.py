@@ -27,6 +27,10 @@ class Cause(StrEnum):
     KEXEC_LOCKED = "kexec-locked"
     IMAGE_NULL = "image-null"
     CPU_MISSING = "cpu-missing-in-fdt"
+    # the RFC's lock-free update is mid-way: the crashing CPU's node is not re-added yet
+    FDT_TORN = "fdt-torn"
+    # the elfcorehdr still has a PT_LOAD for memory already removed
+    STALE_MEMORY = "stale-memory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,10 @@ class KdumpState:
     online_threads: AbstractSet[int]  # may be a live view: read it, do not keep it
     fdt_threads: AbstractSet[int] | None  # None: the architecture needs no FDT (not modelled)
     memory_complete: bool
+    # threads whose CPU node a lock-free update has deleted and not yet re-added
+    torn_threads: frozenset[int] = frozenset()
+    # the elfcorehdr lists memory no longer present (removed since it was built)
+    memory_stale: bool = False
     # online threads not in the FDT, when the caller keeps that set up to date itself
     missing_threads: frozenset[int] | None = None
 
@@ -122,10 +130,15 @@ def crash_outcome(state: KdumpState, t_s: float, cpu: int) -> Outcome:
     cause = image_cause(state)
     if cause is not None:
         return Outcome(t_s, cpu, Result.NO_DUMP, cause)
+    if cpu in state.torn_threads:
+        # prom.c finds no node for boot_cpuid_phys in the half-written tree
+        return Outcome(t_s, cpu, Result.NO_DUMP, Cause.FDT_TORN)
     if state.fdt_threads is not None and cpu not in state.fdt_threads:
         return Outcome(t_s, cpu, Result.NO_DUMP, Cause.CPU_MISSING)
     if not state.memory_complete:
         return Outcome(t_s, cpu, Result.INCOMPLETE, None)
+    if state.memory_stale:
+        return Outcome(t_s, cpu, Result.INCOMPLETE, Cause.STALE_MEMORY)
     return Outcome(t_s, cpu, Result.CAPTURED, None)
 
 
@@ -143,11 +156,20 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
         missing = frozenset()
     else:
         missing = frozenset(state.online_threads - state.fdt_threads)
-    p_no = len(missing) / online if online else 0.0
-    p_inc = 0.0 if state.memory_complete else 1.0 - p_no
-    return Readiness(
-        t_s, None, p_no, p_inc, Cause.CPU_MISSING if missing else None, missing, online
-    )
+    torn = frozenset(state.online_threads & state.torn_threads)
+    lost = missing | torn
+    p_no = len(lost) / online if online else 0.0
+    p_inc = 0.0 if state.memory_complete and not state.memory_stale else 1.0 - p_no
+    why: Cause | None
+    if torn:
+        why = Cause.FDT_TORN
+    elif missing:
+        why = Cause.CPU_MISSING
+    elif state.memory_complete and state.memory_stale:
+        why = Cause.STALE_MEMORY
+    else:
+        why = None
+    return Readiness(t_s, None, p_no, p_inc, why, lost, online)
 
 
 @dataclass(frozen=True)

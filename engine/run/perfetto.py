@@ -59,6 +59,10 @@ TRACK_OF: Mapping[RecordKind, str] = {
     RecordKind.UPDATE_SKIP: "kernel updates",
     RecordKind.UPDATE_NOSPACE: "kernel updates",
     RecordKind.CRASH_PROBE: "crash probes",
+    RecordKind.LOAD_BUILD: "kdumpctl",
+    RecordKind.SMT_SWITCH: "hotplug",
+    RecordKind.CRASH_HOTPLUG_READ: "throttler",
+    RecordKind.FDT_OVERLAP: "kernel updates",
 }
 # a span's slice is named for what it is, not for its start record
 SETTLE_TRACK = "udev settle"  # the throttler's `udevadm settle`, from its settle record

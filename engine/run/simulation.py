@@ -19,9 +19,11 @@ import simpy
 
 from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
+from engine.devicetree.update_progress import TornUpdate
 from engine.errors import InputError
 from engine.kexec.crash_region import CrashRegion, plan_crash_region
 from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
+from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
 from engine.machine.block_runs import runs_cover
 from engine.machine.topology import Machine
@@ -29,14 +31,16 @@ from engine.rng import RandomStreams
 from engine.run.captured_steps import CAPTURED_STEPS
 from engine.run.counters import RunCounters
 from engine.run.image_changes import ImageChanges
+from engine.run.lockless_update import LocklessUpdates
 from engine.run.outcomes import KdumpState, Outcome, Readiness, crash_outcome, readiness_of
+from engine.run.smt_switch import smt_switch
 from engine.run.storm import HotplugAction, expand_storm
 from engine.run.trace import RecordKind, Trace
 from engine.scenario.load import Scenario
 from engine.scenario.machine import machine_for
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
-from engine.userspace.kdumpctl import KdumpctlLock
+from engine.userspace.kdumpctl import KdumpctlLock, kdump_start
 from engine.userspace.udev import Pid1, UdevQueue, default_children_max
 from engine.userspace.uevent import Action, Subsystem, Uevent
 
@@ -44,12 +48,15 @@ from engine.userspace.uevent import Action, Subsystem, Uevent
 def build_machine(scenario: Scenario) -> Machine:
     """The scenario's machine; a DTB error names the scenario file and key too."""
     try:
-        return machine_for(scenario.machine)
+        machine = machine_for(scenario.machine)
     except InputError as err:
         raise InputError(scenario.source, str(err), where="machine.from_dtb") from None
+    if scenario.machine.boot_smt is not None:
+        machine.boot_in_smt_mode(scenario.machine.boot_smt)
+    return machine
 
 
-class Simulation(ImageChanges):
+class Simulation(ImageChanges, LocklessUpdates):
     """SimPy processes over one shared machine, crash region, image and kexec lock."""
 
     def __init__(self, scenario: Scenario, strategy: str, seed: int | None = None) -> None:
@@ -74,6 +81,7 @@ class Simulation(ImageChanges):
         self._removing: set[int] = set()
         self._adding: set[int] = set()  # cores whose threads are still being onlined
         self._memory_check: tuple[object, bool] = (None, True)
+        self._memory_stale = False
         self.pid1 = Pid1(self.env)
         self.kdumpctl_lock = KdumpctlLock(self)
         udev = scenario.udev
@@ -86,11 +94,16 @@ class Simulation(ImageChanges):
         )
         self.counters = RunCounters()
         self.last_uevent_s: float | None = None
+        self.hole_writes = HoleWrites(self.trace)
+        # the RFC's lock-free update in progress (engine.strategies.rfc_hook), if any
+        self.torn: TornUpdate | None = None
         self._build_region()
         self._track_missing()
         self.history: list[Readiness] = []
         self.refresh()
         self.strategy.start()
+        if self.kdump.service_start_s is not None:
+            self.env.process(self._service_start(self.kdump.service_start_s))
         for action in self.actions:
             self.env.process(self._run_action(action))
         for probe in scenario.crash.probes:
@@ -147,11 +160,17 @@ class Simulation(ImageChanges):
         self.hole = FdtHole(address=fdt_seg.address, size_bytes=fdt_seg.size_bytes)
         self.elfcorehdr = Elfcorehdr(possible_threads, elf_seg.size_bytes)
         # kdump was loaded at boot, before the storm
-        initial = self.snapshot_for_load()
         self.image = KexecImage(loaded=False)
         self.peak_used_bytes = 0
         self.hole_fill: list[tuple[float, int]] = []
-        self.image.loaded = self.install_snapshot(initial)
+        if k.service_start_s is None:
+            # kdump.service loaded the image at boot, before the run
+            self.image.loaded = self.install_snapshot(self.snapshot_for_load())
+            self.image.hotplug_support = self.image.loaded and k.hotplug
+
+    def _service_start(self, at_s: float) -> Process:
+        yield self.env.timeout(at_s)
+        yield from kdump_start(self)
 
     # ------------------------------------------------------------------ udev
     def emit_uevent(self, subsystem: Subsystem | str, action: Action | str, ident: int) -> None:
@@ -175,8 +194,10 @@ class Simulation(ImageChanges):
         usable = img.loaded and not img.null and img.lock_holder is None
         key = (self.machine.memory_generation, img.elfcorehdr_runs)
         if self._memory_check[0] != key:
-            complete = runs_cover(img.elfcorehdr_runs, self.machine.block_runs())
-            self._memory_check = (key, complete)
+            runs = self.machine.block_runs()
+            self._memory_check = (key, runs_cover(img.elfcorehdr_runs, runs))
+            self._memory_stale = not runs_cover(runs, img.elfcorehdr_runs)
+        torn = self.torn
         return KdumpState(
             image_loaded=img.loaded,
             image_null=img.null,
@@ -185,6 +206,8 @@ class Simulation(ImageChanges):
             fdt_threads=self.hole.covered if usable else frozenset(),
             memory_complete=self._memory_check[1],
             missing_threads=self._missing_frozen() if usable else frozenset(),
+            torn_threads=torn.missing_threads(self.env.now) if torn is not None else frozenset(),
+            memory_stale=self._memory_stale,
         )
 
     # online threads without a node in the FDT, kept as threads and FDT nodes change
@@ -280,6 +303,12 @@ class Simulation(ImageChanges):
         before a remove that came 1 ms later may start. Requests queue in order.
         """
         yield self.env.timeout(action.t_s)
+        if action.action == "smt":
+            # ppc64_cpu writes each thread's online file; the sysfs write takes the
+            # device hotplug lock per thread, not for the switch (simplification:
+            # the switch does not queue behind a DLPAR request)
+            yield from smt_switch(self, action)
+            return
         if action.action in CAPTURED_STEPS:  # a capture's instants already carry the lock
             yield from CAPTURED_STEPS[action.action](self, action)
             return
@@ -311,7 +340,9 @@ class Simulation(ImageChanges):
             return  # the storm promised not to; a guard, not a path
         core = m.add_core(action.target)  # a captured add names its core
         self._adding.add(core)
-        threads = list(action.threads or m.threads_of(core))
+        # dlpar_online_cpu() onlines the threads the SMT mode allows (Linux 6.6,
+        # "powerpc/pseries: Honour current SMT state when DLPAR onlining CPUs")
+        threads = list(action.threads or m.threads_in_mode(core))
         self.trace.add(
             self.env.now,
             RecordKind.CORE_ADD,

@@ -23,13 +23,14 @@ _ACTION = {
     "cpu-remove": "core-remove",
     "memory-add": "block-add",
     "memory-remove": "block-remove",
+    "smt": "smt",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class HotplugAction:
     t_s: float
-    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove", and from a
+    action: str  # "core-add" | "core-remove" | "block-add" | "block-remove" | "smt", and from a
     # capture "thread-online" | "thread-offline" | "block-added" | "block-online" |
     # "block-offline" | "block-removed"
     phase: str  # "storm[0]", "churn[1]"
@@ -37,6 +38,8 @@ class HotplugAction:
     target: int | None = None
     threads: tuple[int, ...] = ()  # a captured core add/remove: its threads, in order
     gaps_s: tuple[float, ...] = ()  # ... and the pause before each thread after the first
+    smt_mode: int | None = None  # "smt": the SMT mode to switch to
+    every_s: float = 0.0  # "smt": between one thread's online/offline and the next
 
     def gap_s(self, i: int, default_s: float) -> float:
         """Pause between thread ``i - 1``'s uevent and thread ``i``'s start."""
@@ -132,7 +135,19 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
             if phase.jitter_s > 0:
                 t_s += rng.uniform(0.0, phase.jitter_s)
             key = (t_s, 0, phase.index, i)
-            keyed.append((key, HotplugAction(t_s, action, f"storm[{phase.index}]")))
+            name = f"storm[{phase.index}]"
+            if action == "smt":
+                # threads only: no core or memory block comes or goes
+                keyed.append(
+                    (
+                        key,
+                        HotplugAction(
+                            t_s, action, name, smt_mode=phase.threads, every_s=phase.every_s
+                        ),
+                    )
+                )
+                continue
+            keyed.append((key, HotplugAction(t_s, action, name)))
             fixed[action[: action.index("-")]].append((key, 1 if action.endswith("add") else -1))
     for storm in scenario.captures:
         where = f"storm[{storm.index}]"
@@ -182,14 +197,22 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
 def uevent_count(scenario: Scenario, actions: list[HotplugAction]) -> int:
     """Uevents the actions emit: one per thread for a core (pseries DLPAR), two per block.
 
-    A block added is ``add`` then ``online``; one removed ``offline`` then ``remove``.
+    A block added is ``add`` then ``online``; one removed ``offline`` then ``remove``;
+    a captured step is one uevent. An SMT switch emits one per thread it changes,
+    which depends on the state it finds; it is counted as the threads it changes on
+    the boot cores.
     """
-    smt = scenario.machine.smt
-    return sum(
-        (len(a.threads) or smt)
-        if a.action.startswith("core")
-        else 2
-        if a.action in ("block-add", "block-remove")
-        else 1  # a captured step is one uevent
-        for a in actions
-    )
+    m = scenario.machine
+    mode = m.boot_smt or m.smt
+    total = 0
+    for a in actions:
+        if a.action == "smt" and a.smt_mode is not None:
+            total += abs(a.smt_mode - mode) * m.cores_present
+            mode = a.smt_mode
+        elif a.action.startswith("core"):
+            total += len(a.threads) or m.smt
+        elif a.action in ("block-add", "block-remove"):
+            total += 2
+        else:
+            total += 1  # a captured step is one uevent
+    return total

@@ -32,6 +32,7 @@ class RecordKind(StrEnum):
     UNLOAD_END = "unload-end"
     LOAD_START = "load-start"
     LOAD_END = "load-end"
+    LOAD_BUILD = "load-build"
     LOCK_TAKEN = "lock-taken"
     LOCK_RELEASED = "lock-released"
     UPDATE_START = "update-start"
@@ -39,6 +40,9 @@ class RecordKind(StrEnum):
     UPDATE_SKIP = "update-skip"
     UPDATE_NOSPACE = "update-nospace"
     CRASH_PROBE = "crash-probe"
+    SMT_SWITCH = "smt-switch"
+    CRASH_HOTPLUG_READ = "crash-hotplug-read"
+    FDT_OVERLAP = "fdt-overlap"
 
 
 # span start kind -> the kinds that may end it

@@ -53,7 +53,22 @@ def read_storms(
         at = r.field(t, w, "at")
         action = r.field(t, w, "action")
         count = None
-        if action in ("cpu-add", "cpu-remove"):
+        threads = None
+        if action != "smt" and "threads" in t:
+            r.error(f"{w}.threads", f"is for smt storms; a {action} storm does not take it")
+        if action == "smt":
+            # ppc64_cpu --smt=N: one switch, `every` apart between its per-thread steps
+            for key in ("cores", "size", "blocks"):
+                if key in t:
+                    r.error(f"{w}.{key}", "an smt storm takes threads, not cores or memory")
+            threads = r.field(t, w, "threads", REQUIRED)
+            if threads is not None and machine.smt is not None and threads > machine.smt:
+                r.error(
+                    f"{w}.threads",
+                    f"{threads} threads per core: more than the machine's SMT{machine.smt}",
+                )
+            count = 1
+        elif action in ("cpu-add", "cpu-remove"):
             for key in ("size", "blocks"):
                 if key in t:
                     r.error(f"{w}.{key}", f"is for memory storms; a {action} storm takes cores")
@@ -79,7 +94,7 @@ def read_storms(
         many = count is not None and count > 1
         if many and "every" not in t:
             r.error(f"{w}.every", f"required: {count} events need a spacing, e.g. every = '250ms'")
-        every = r.field(t, w, "every")
+        every = r.field(t, w, "every", machine.thread_online_s if action == "smt" else 0.0)
         jitter = r.field(t, w, "jitter")
         if many and every == 0 and "every" in t:
             r.error(f"{w}.every", "must be above zero: hotplug adds and removes one at a time")
@@ -87,7 +102,9 @@ def read_storms(
             r.error(w, f"{count} events: more than {MAX_BLOCKS}")
         if None in (at, action, count, every, jitter) or not every and many:
             continue
-        phase = StormPhase(i, at, action, count, every, jitter, r.lines.find(w))  # type: ignore[arg-type]
+        if action == "smt" and threads is None:
+            continue
+        phase = StormPhase(i, at, action, count, every, jitter, r.lines.find(w), threads)  # type: ignore[arg-type]
         if duration is not None and phase.at_s >= duration:
             r.error(
                 f"{w}.at",

@@ -35,6 +35,19 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
     rl = r.section(k.get("reload"), wr)
     th = r.section(k.get("throttler"), wt)
     ku = r.section(k.get("kernel_update"), wu)
+    syscall = r.field(k, w, "syscall")
+    # arch_crash_hotplug_support() (include/linux/kexec.h): a kexec_file_load image
+    # always supports hotplug; a kexec_load one only with KEXEC_CRASH_HOTPLUG_SUPPORT,
+    # which kexec-tools passes for --hotplug and kdumpctl does not ask for
+    hotplug = r.field(k, w, "hotplug")
+    if hotplug is None:
+        hotplug = syscall == "kexec_file_load"
+    elif syscall == "kexec_file_load" and hotplug is False:
+        r.error(
+            "kdump.hotplug",
+            "a kexec_file_load image always supports hotplug (arch_crash_hotplug_support); "
+            "use syscall = 'kexec_load' for an image without it",
+        )
     spec = KdumpSpec(
         crashkernel_bytes=crashkernel,
         crash_base_bytes=base,
@@ -42,7 +55,7 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         initrd_bytes=initrd,
         purgatory_bytes=purgatory,
         fdt_hole_bytes=hole,
-        syscall=r.field(k, w, "syscall"),
+        syscall=syscall,
         reload=ReloadSpec(unload=r.field(rl, wr, "unload"), load=r.field(rl, wr, "load")),
         throttler=ThrottlerSpec(
             sleep_s=r.field(th, wt, "sleep"),
@@ -54,6 +67,9 @@ def read_kdump(r: Reader, data: dict[str, Any], machine: MachineSpec) -> KdumpSp
         ),
         bootargs=r.field(k, w, "bootargs"),
         copy_bandwidth_bytes_per_s=r.field(k, w, "copy_bandwidth"),
+        build_digest_s=r.field(k, w, "build_digest"),
+        hotplug=bool(hotplug),
+        service_start_s=r.field(k, w, "service_start"),
     )
     check_region_fit(r, k, machine, crashkernel, base, kernel, initrd, purgatory, hole)
     check_bootargs(r, spec.bootargs)

@@ -62,6 +62,9 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
     lpar = r.field(m, w, "lpar")
     rma = r.field(m, w, "rma")
     thread_online = r.field(m, w, "thread_online")
+    boot_smt = r.field(m, w, "boot_smt")
+    if boot_smt is not None and smt is not None and not 1 <= boot_smt <= smt:
+        r.error(join(w, "boot_smt"), f"{boot_smt} threads per core: expected 1 to {smt} (SMT{smt})")
     if present is not None and present < 1:
         r.error(join(w, "cores_present"), "at least one core must be present")
     if possible is not None and present is not None and present > possible:
@@ -107,6 +110,7 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
         lpar=lpar,
         rma_bytes=rma,
         thread_online_s=thread_online,
+        boot_smt=boot_smt,
     )
 
 

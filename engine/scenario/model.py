@@ -12,7 +12,7 @@ from engine.units import Duration
 
 CPU_MODELS = ("POWER8", "POWER9", "POWER10")
 SMT_WIDTHS = (1, 2, 4, 8)
-ACTIONS = ("cpu-add", "cpu-remove", "memory-add", "memory-remove")
+ACTIONS = ("cpu-add", "cpu-remove", "memory-add", "memory-remove", "smt")
 SYSCALLS = ("kexec_file_load", "kexec_load")
 PROBE_CPUS = ("newest", "random")
 MAX_THREADS = 8192  # NR_CPUS ceiling of ppc64 kernels
@@ -43,6 +43,8 @@ class MachineSpec:
     lpar: bool = True
     rma_bytes: int = GIB
     thread_online_s: float = 0.002
+    # threads per core online at boot (ppc64_cpu --smt=N before the run); None = smt
+    boot_smt: int | None = None
 
     @property
     def threads_possible(self) -> int:
@@ -104,6 +106,14 @@ class KdumpSpec:
     kernel_update: KernelUpdateSpec = field(default_factory=KernelUpdateSpec)
     bootargs: str = DEFAULT_BOOTARGS
     copy_bandwidth_bytes_per_s: float = 1.0 * GIB
+    # reading the files, building the FDT and elfcorehdr and the SHA-256 digest of
+    # every segment: no source times them; an assumption, a scenario key
+    build_digest_s: float = 0.2
+    # the image is loaded with hotplug support (kexec_file_load: always; kexec_load:
+    # only with kexec-tools --hotplug, which kdumpctl does not pass)
+    hotplug: bool = True
+    # kdump.service's first load starts at this time; None = loaded before the run
+    service_start_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class StormPhase:
     every_s: float
     jitter_s: float = 0.0
     line: int | None = None
+    threads: int | None = None  # an smt phase: the SMT mode it switches to
 
     @property
     def last_s(self) -> float:

@@ -191,6 +191,14 @@ TABLES: tuple[Table, ...] = (
                 "between the per-thread online uevents of one core add",
             ),
             Key(
+                "boot_smt",
+                to_int,
+                COMPUTED,
+                "",
+                "threads per core online at boot (ppc64_cpu --smt=N before the run), 1 to "
+                "smt (default: smt)",
+            ),
+            Key(
                 "from_dtb",
                 to_str,
                 None,
@@ -240,6 +248,31 @@ TABLES: tuple[Table, ...] = (
                 1.0 * GIB,
                 "bytes/s",
                 "copying segments during a load",
+            ),
+            Key(
+                "build_digest",
+                parse_duration,
+                0.2,
+                "s",
+                "a load reading the kernel and initrd, building the FDT and elfcorehdr and the "
+                "SHA-256 digest of every segment (an assumption: no source times it); "
+                "kexec_file_load holds the kexec lock through it, kexec_load does not",
+            ),
+            Key(
+                "hotplug",
+                to_bool,
+                COMPUTED,
+                "",
+                "the image is loaded with hotplug support (default: true for kexec_file_load, "
+                "which always has it; false for kexec_load, since kdumpctl does not pass "
+                "kexec-tools' --hotplug)",
+            ),
+            Key(
+                "service_start",
+                parse_duration,
+                None,
+                "s",
+                "kdump.service's first load starts then (default: loaded before the run)",
             ),
         ),
         subtables=("reload", "throttler", "kernel_update"),
@@ -340,8 +373,23 @@ TABLES: tuple[Table, ...] = (
                 "",
                 "how many memory blocks (memory storms: this or size is required)",
             ),
-            Key("every", parse_duration, 0.0, "s", "spacing, required for more than one event"),
+            Key(
+                "every",
+                parse_duration,
+                0.0,
+                "s",
+                "spacing, required for more than one event (smt: between per-thread steps, "
+                "default machine.thread_online)",
+            ),
             Key("jitter", parse_duration, 0.0, "s", "each event is delayed by uniform(0, jitter)"),
+            Key(
+                "threads",
+                to_positive_int,
+                COMPUTED,
+                "",
+                "smt storms: the SMT mode to switch to (ppc64_cpu --smt=N), at most machine.smt "
+                "(required there)",
+            ),
             Key(
                 "from_capture",
                 to_str,

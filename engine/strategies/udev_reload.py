@@ -27,7 +27,7 @@ import simpy
 
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
-from engine.userspace.kdumpctl import kdump_load, kdumpctl_reload
+from engine.userspace.kdumpctl import kdump_load, kdump_unload, kdumpctl_reload
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -60,12 +60,10 @@ class RestartJob:
             self.stopping = True
             unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
             load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
-            unload = sim.unload_image(why)  # ExecStop: kdumpctl stop
-            yield sim.env.timeout(unload_s)
+            unloaded = yield from kdump_unload(sim, why, unload_s)  # ExecStop: kdumpctl stop
             self.stopping = False
-            if unload is not None:
-                sim.end_unload(unload)
-                yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s)  # ExecStart
+            if unloaded is not None:  # ExecStart: kdumpctl start
+                yield from kdump_load(sim, load_s, before_s=unload_s, after_unload=unloaded)
             # else kdumpctl start finds kdump loaded ("Kdump already running"): no load
             if not self.rerun:
                 break

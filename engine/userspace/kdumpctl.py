@@ -12,24 +12,24 @@
   "Stopping kdump: [FAILED]" and loads nothing: the image stays as it was.
 - openSUSE ``load.sh`` runs ``kexec -p ... -a`` only: a load with no unload.
 
-Userspace calls the syscalls; what they do to the image and the kexec lock
-is the simulation's (``engine.run.image_changes``).
+Userspace calls the syscalls, ``engine.kexec.syscalls`` (``kexec_unload``,
+``kexec_crash_load``): they own where the kexec lock is held and when the image
+goes; what they do to the image is the simulation's (``engine.run.image_changes``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
 from engine.process import Process
 from engine.run.trace import RecordKind
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
-
-# every segment a full load copies (kexec_trylock() never waits: a busy lock is EBUSY)
-ALL_SEGMENTS = frozenset({"kernel", "initrd", "purgatory", "elfcorehdr", "fdt"})
 
 
 class KdumpctlLock:
@@ -81,60 +81,53 @@ def kdumpctl_reload(sim: Simulation, why: str) -> Process:
 def kdump_reload(sim: Simulation, why: str) -> Process:
     """``reload()``: unload; only if it succeeded, load.
 
-    The unload syscall frees the image at the start of the unload step;
-    ``kdump.reload.unload`` is the time from it to the load starting (the
-    rest of ``kexec -p -u``, then kdumpctl's checks before ``load_kdump``).
-    So the window with no image is unload + load long.
+    ``kdump.reload.unload`` is the ``kexec -p -u`` command up to its syscall,
+    which frees the image (``engine.kexec.syscalls.kexec_unload``); the window
+    with no image runs from there to the end of the load. With
+    ``kexec_file_load`` most of the load holds the kexec lock. An unload that
+    finds the lock held fails with EBUSY and kdumpctl loads nothing.
     """
     unload_s = sim.kdump.reload.unload.draw(sim.streams.get("reload.unload"))
     load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.load"))
+    unload = yield from kdump_unload(sim, why, unload_s)
+    if unload is not None:
+        yield from kdump_load(sim, load_s, before_s=unload_s, after_unload=unload)
+
+
+def kdump_unload(sim: Simulation, why: str, unload_s: float) -> Generator[Any, Any, int | None]:
+    """``kexec -p -u``: the command for ``unload_s``, then its syscall.
+
+    Returns the unload's span, None on EBUSY.
+    """
     unload = sim.unload_image(why)
-    if unload is None:
-        return  # EBUSY: "Stopping kdump: [FAILED]", nothing loaded
     yield sim.env.timeout(unload_s)
+    result = yield from kexec_unload(sim)
+    if result is LoadResult.EBUSY:
+        # "Stopping kdump: [FAILED]": the image stays as it was, nothing is loaded
+        sim.end_unload(
+            unload,
+            ok=False,
+            error="EBUSY",
+            lock_holder=sim.image.lock_holder,
+            message="kexec: failed to unload kdump kernel; Stopping kdump: [FAILED]",
+        )
+        return None
     sim.end_unload(unload)
-    yield from kdump_load(sim, load_s, cpu_s=unload_s + load_s, after_unload=unload)
+    return unload
 
 
 def kdump_load(
-    sim: Simulation, load_s: float, *, cpu_s: float | None = None, after_unload: int | None = None
+    sim: Simulation, load_s: float, *, before_s: float = 0.0, after_unload: int | None = None
 ) -> Process:
-    """``kexec -p ...``: prepare in userspace, then the load syscall under the kexec lock.
+    """``kexec -p ...`` (kdumpctl ``load_kdump``, SUSE ``load.sh``): the load syscall.
 
-    With ``kexec_load`` kexec-tools reads the machine when it starts; with
-    ``kexec_file_load`` the kernel reads it inside the syscall.
+    ``before_s``: CPU time spent before it (the unload), counted with the reload;
+    ``after_unload``: the unload span it completes, so the trace pairs the reload.
     """
-    env = sim.env
-    spent_s = load_s if cpu_s is None else cpu_s
-    load = sim.begin_load(sim.kdump.syscall, after_unload=after_unload)
-    if sim.kdump.syscall == "kexec_load":
-        snapshot = sim.snapshot_for_load()
-    copy_bytes = sim.load_copy_bytes()
-    copy_s = min(load_s, copy_bytes / sim.kdump.copy_bandwidth_bytes_per_s)
-    yield env.timeout(load_s - copy_s)
+    yield from kexec_crash_load(sim, load_s, before_s=before_s, after_unload=after_unload)
 
-    lock = sim.begin_copy("kexec-load", ALL_SEGMENTS)
-    if lock is None:
-        # kexec_trylock() failed: the syscall returns EBUSY and the image stays as it was
-        sim.end_load(load, cpu_s=spent_s, copied_bytes=0, ok=False, error="EBUSY")
-        return
-    if sim.kdump.syscall == "kexec_file_load":
-        snapshot = sim.snapshot_for_load()
-    yield env.timeout(copy_s)
-    if sim.finish_copy(lock, "kexec-load", snapshot):
-        sim.end_load(
-            load,
-            cpu_s=spent_s,
-            copied_bytes=copy_bytes,
-            ok=True,
-            fdt_bytes=snapshot.fdt_bytes,
-            cpu_threads=len(sim.hole.fdt_threads()),
-        )
-    else:
-        sim.end_load(
-            load,
-            cpu_s=spent_s,
-            copied_bytes=copy_bytes,
-            ok=False,
-            error="FDT does not fit its segment",
-        )
+
+def kdump_start(sim: Simulation) -> Process:
+    """``kdumpctl start`` at boot (kdump.service): one load, no unload; not a reload."""
+    load_s = sim.kdump.reload.load.draw(sim.streams.get("reload.start"))
+    yield from kexec_crash_load(sim, load_s, reload=False)
