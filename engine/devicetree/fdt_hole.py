@@ -31,7 +31,8 @@ from enum import StrEnum
 import _libfdt
 import libfdt
 
-from engine.devicetree.fdt_fast import FastCpus, props_end, subtree_end
+from engine.devicetree.fdt_fast import FastCpus
+from engine.devicetree.fdt_layout import props_end, subtree_end
 from engine.devicetree.fdt_literal import update_2021, update_2024, wrap
 from engine.devicetree.fdt_splice import StepError
 from engine.devicetree.live_tree import live_cpus_props

@@ -12,56 +12,34 @@ a test keeps the file current). A default of ``REQUIRED`` must be given;
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from engine.errors import quote
 from engine.scenario.model import (
-    ACTIONS,
     CPU_MODELS,
     DEFAULT_BOOTARGS,
     RELOAD_RULES,
     SMT_WIDTHS,
     SYSCALLS,
 )
-from engine.scenario.names import STRATEGY_NAMES  # not engine.strategies: validate stays light
 from engine.scenario.reader import (
     COMPUTED,
     REQUIRED,
     to_bandwidth,
     to_bool,
     to_choice,
-    to_fraction,
     to_hole,
     to_int,
     to_int_choice,
     to_positive_duration,
     to_positive_int,
     to_positive_size,
-    to_rate,
     to_str,
 )
+from engine.scenario.schema_events import EVENT_TABLES
+from engine.scenario.schema_key import Key, Table
 from engine.units import Duration, format_size, parse_distribution, parse_duration, parse_size
 
 MIB = 1 << 20
 GIB = 1 << 30
-
-
-def _any(value: object) -> object:
-    return value  # checked by the reader, which knows the machine (crash.probes[].cpu)
-
-
-def to_strategies(value: object) -> tuple[str, ...]:
-    """A non-empty list of names the strategy registry knows, each once."""
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"expected a non-empty list of strategy names, got {quote(value)}")
-    for item in value:
-        if item not in STRATEGY_NAMES:
-            raise ValueError(f"unknown strategy {quote(item)}; valid: {', '.join(STRATEGY_NAMES)}")
-    if len(set(value)) != len(value):
-        raise ValueError("a strategy is listed twice")
-    return tuple(value)
 
 
 WORKER_NUM_MAX = 2048  # systemd src/udev/udev-def.h: the ceiling of children_max
@@ -77,27 +55,6 @@ def to_children_max(value: object) -> int | None:
     return n
 
 
-FIGURE_KINDS = ("measured", "estimated", "stated")
-
-
-def to_number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def to_parameters(value: object) -> tuple[tuple[str, str], ...]:
-    """``[{ key = ..., figure = ... }, ...]`` as (key, figure) pairs."""
-    if not isinstance(value, list) or not value:
-        raise ValueError("expected a non-empty list of { key, figure } tables")
-    out = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"key", "figure"}:
-            raise ValueError(f"each parameter is {{ key = ..., figure = ... }}, got {item!r}")
-        out.append((to_str(item["key"]), to_str(item["figure"])))
-    return tuple(out)
-
-
 # keys that are gone: dotted key -> the one-line reason, naming what replaced it
 REMOVED: dict[str, str] = {
     "kdump.udev_latency": "removed: udev is a queue now; use [udev] event (a worker's time "
@@ -105,39 +62,6 @@ REMOVED: dict[str, str] = {
     "kdump.throttler.kdumpctl_poll": "removed: kdumpctl waits with a blocking flock and starts "
     "as soon as the running one exits (kdumpctl single_instance_lock); delete the key",
 }
-
-
-@dataclass(frozen=True)
-class Key:
-    """One key: how its value is read, what it is when absent, its unit and meaning."""
-
-    name: str
-    convert: Callable[[Any], Any]
-    default: object
-    unit: str  # "bytes", "s", "bytes/s", "per s", "" (a plain value)
-    doc: str
-
-
-@dataclass(frozen=True)
-class Table:
-    """A TOML table (or array of tables, ``[[name]]``) and its keys, in documentation order."""
-
-    name: str
-    doc: str
-    keys: tuple[Key, ...]
-    subtables: tuple[str, ...] = ()
-    array: bool = False
-
-    @property
-    def known(self) -> tuple[str, ...]:
-        """The names a table of this kind may hold: its keys, then its subtables."""
-        return (*(k.name for k in self.keys), *self.subtables)
-
-    def key(self, name: str) -> Key:
-        for k in self.keys:
-            if k.name == name:
-                return k
-        raise KeyError(f"{self.name}.{name} is not in the scenario schema")
 
 
 TABLES: tuple[Table, ...] = (
@@ -352,141 +276,7 @@ TABLES: tuple[Table, ...] = (
             Key("bandwidth", to_bandwidth, 3.0 * GIB, "bytes/s", "bytes libfdt memmoves"),
         ),
     ),
-    Table(
-        "storm",
-        "a scripted phase of hotplug events ([[storm]], any number)",
-        (
-            Key("at", parse_duration, REQUIRED, "s", "when the first event happens"),
-            Key("action", to_choice(ACTIONS), REQUIRED, "", " | ".join(ACTIONS)),
-            Key("cores", to_positive_int, COMPUTED, "", "how many cores (cpu storms: required)"),
-            Key(
-                "size",
-                to_positive_size,
-                COMPUTED,
-                "bytes",
-                "how much memory (memory storms: this or blocks is required)",
-            ),
-            Key(
-                "blocks",
-                to_positive_int,
-                COMPUTED,
-                "",
-                "how many memory blocks (memory storms: this or size is required)",
-            ),
-            Key(
-                "every",
-                parse_duration,
-                0.0,
-                "s",
-                "spacing, required for more than one event (smt: between per-thread steps, "
-                "default machine.thread_online)",
-            ),
-            Key("jitter", parse_duration, 0.0, "s", "each event is delayed by uniform(0, jitter)"),
-            Key(
-                "threads",
-                to_positive_int,
-                COMPUTED,
-                "",
-                "smt storms: the SMT mode to switch to (ppc64_cpu --smt=N), at most machine.smt "
-                "(required there)",
-            ),
-            Key(
-                "from_capture",
-                to_str,
-                None,
-                "",
-                "instead of action: a udevadm monitor / journalctl -o json capture, relative "
-                'to the scenario file, replayed from at (default "0s" then); see '
-                "engine/scenario/capture.py",
-            ),
-        ),
-        array=True,
-    ),
-    Table(
-        "churn",
-        "Poisson hotplug churn ([[churn]], any number)",
-        (
-            Key("start", parse_duration, 0.0, "s", "from"),
-            Key("end", parse_duration, COMPUTED, "s", "until (default: the duration)"),
-            Key("rate", to_rate, REQUIRED, "per s", 'events: "2/s", "30/min" or a number per s'),
-            Key("cpu_fraction", to_fraction, 0.5, "", "share of CPU events, 0 to 1"),
-            Key("add_fraction", to_fraction, 0.5, "", "share of adds, 0 to 1"),
-        ),
-        array=True,
-    ),
-    Table(
-        "crash",
-        "crash probes and the Monte Carlo estimate",
-        (
-            Key(
-                "probes",
-                _any,
-                (),
-                "",
-                'a list of { at = "7s", cpu = 3 | "newest" | "random" }',
-            ),
-            Key("monte_carlo", to_int, 10000, "", "random panics sampled, 0 to 10000000"),
-        ),
-    ),
-    Table(
-        "crash.probes",
-        "one crash probe (an inline table in crash.probes)",
-        (
-            Key("at", parse_duration, REQUIRED, "s", "when the panic happens"),
-            Key("cpu", _any, "random", "", 'a thread number, "newest" or "random"'),
-        ),
-    ),
-    Table(
-        "compare",
-        "which strategies a run compares",
-        (
-            Key(
-                "strategies",
-                to_strategies,
-                COMPUTED,
-                "",
-                "a list of strategy names (default: every one, engine.strategies)",
-            ),
-        ),
-    ),
-    Table(
-        "reproduce",
-        "a `kdump-storm reproduce` case (scenarios/reproduce/*.toml): the strategy, which "
-        "published figure set which parameter, and [[reproduce.check]] entries",
-        (
-            Key("strategy", to_choice(STRATEGY_NAMES), REQUIRED, "", "the strategy the case runs"),
-            Key(
-                "parameters",
-                to_parameters,
-                REQUIRED,
-                "",
-                'a list of { key = "...", figure = "the published figure that sets it" }',
-            ),
-        ),
-        subtables=("check",),
-    ),
-    Table(
-        "reproduce.check",
-        "one published number the case is held to ([[reproduce.check]], one or more)",
-        (
-            Key("quantity", to_str, REQUIRED, "", "a model quantity (engine/run/quantities.py)"),
-            Key("published", to_number, REQUIRED, "", "the published value"),
-            Key("source", to_str, REQUIRED, "", "where it is published"),
-            Key("kind", to_choice(FIGURE_KINDS), REQUIRED, "", " | ".join(FIGURE_KINDS)),
-            Key("tolerance", to_fraction, 0.25, "", "relative; other than 0.25 needs a reason"),
-            Key("low", to_number, None, "", "a published range's low end (with high)"),
-            Key("high", to_number, None, "", "a published range's high end (with low)"),
-            Key("reason", to_str, "", "", "why the tolerance is not 25%"),
-            Key(
-                "conflict",
-                to_str,
-                "",
-                "",
-                "why this figure cannot hold together with the case's others (printed)",
-            ),
-        ),
-        array=True,
-    ),
+    *EVENT_TABLES,
 )
 SCHEMA: dict[str, Table] = {t.name: t for t in TABLES}
 TOP_LEVEL: tuple[str, ...] = tuple(t.name for t in TABLES if "." not in t.name)
