@@ -33,7 +33,7 @@ def terminal_chart(chart: Chart, *, width: int = 100, height: int = 25, color: b
         plt.theme("clear")
     for s in chart.series:
         plt.plot(list(s.x), list(s.mean), label=s.label, marker="dot")
-        half = [(hi - lo) / 2 for lo, hi in zip(s.lo, s.hi, strict=True)]  # t: symmetric
+        half = s.half_widths
         if any(half):
             plt.error(list(s.x), list(s.mean), yerr=half)
     if chart.ticks:

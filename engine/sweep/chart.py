@@ -25,6 +25,11 @@ class Series:
     lo: tuple[float, ...]  # the interval; the mean itself where there is none (one seed)
     hi: tuple[float, ...]
 
+    @property
+    def half_widths(self) -> list[float]:
+        """Each point's half interval (a Student-t interval is symmetric about the mean)."""
+        return [(hi - lo) / 2 for lo, hi in zip(self.lo, self.hi, strict=True)]
+
 
 @dataclass(frozen=True)
 class Chart:

@@ -119,7 +119,7 @@ class SweepScreen(Screen[None]):
         plt.clear_figure()
         for s in chart.series:
             plt.plot(list(s.x), list(s.mean), label=s.label, marker="dot")
-            half = [(hi - lo) / 2 for lo, hi in zip(s.lo, s.hi, strict=True)]  # t: symmetric
+            half = s.half_widths
             if any(half):
                 plt.error(list(s.x), list(s.mean), yerr=half)
         if chart.ticks:
