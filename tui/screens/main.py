@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from tui import commands, engine_link, export
+from tui import textual_internals as internals
 from tui.engine_link import Outcome, Record
 from tui.messages import SeekRequested
 from tui.playback import Playback
@@ -244,7 +245,9 @@ class MainScreen(ViewActions):
     async def action_toggle_compare(self) -> None:
         if len(self.runs.sessions) > 1:
             self.runs.drop_second()
-            await self.panes[1].remove()
+            pane = self.panes[1]
+            internals.drop_line_caches(pane)  # Textual would keep them (1024 widgets' worth)
+            await pane.remove()
         else:
             other = self.compare_with or default_partner(self.runs.strategies[0])
             session = self.runs.add(other)
