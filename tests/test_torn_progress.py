@@ -54,7 +54,7 @@ def test_the_torn_count_integrates_exactly_the_step_function_of_nodes_coming_bac
     if over_frac is not None:
         span.overwritten_s = 10.0 + over_frac * duration
     per_node = counts[:n]
-    torn = u.count(lambda core: per_node[core], {})
+    torn = u.count(per_node, {})
     a = 10.0 + a_frac * duration
     b = a + width_frac * duration
     assert u.readded_at(a) == brute_readded(u, a)
@@ -66,7 +66,7 @@ def test_the_torn_count_integrates_exactly_the_step_function_of_nodes_coming_bac
 def test_missing_threads_are_not_counted_twice_as_torn():
     # the final FDT lacks one thread of core 1: it is "missing", not also "torn"
     u = TornUpdate.spread(UpdateSpan("", 0.0), (2, 0, 1), 8, 3.0, 0, 1)
-    torn = u.count(lambda core: 8, {1: 1})
+    torn = u.count([8, 8, 8], {1: 1})
     assert torn.at(0.0) == 8 + 8 + 7
     assert torn.at(1.5) == 8 + 7  # core 2 back at 1.0 s
     assert torn.at(3.0) == 0

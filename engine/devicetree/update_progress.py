@@ -23,9 +23,10 @@ stays O(N^2) in arithmetic only, never in events or segments.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from operator import itemgetter
 
 
 @dataclass(eq=False)
@@ -112,10 +113,23 @@ class TornUpdate:
         return position >= self.readded_at(t_s)
 
     def count(
-        self, online_in_core: Callable[[int], int], missing_in_core: Mapping[int, int]
+        self, online_per_core: Sequence[int], missing_in_core: Mapping[int, int]
     ) -> TornCount:
-        """The threads lost only to this update (online, in the final FDT), per node."""
-        per_node = [online_in_core(c) - missing_in_core.get(c, 0) for c in self.order]
+        """The threads lost only to this update (online, in the final FDT), per node.
+
+        ``online_per_core[c]``: online threads of core ``c``; ``missing_in_core``: how
+        many of those the final FDT lacks (they are "missing", not also torn).
+        """
+        order = self.order
+        if len(order) > 1:  # one C call for all nodes: an update of 1016 cores is common
+            per_node = list(itemgetter(*order)(online_per_core))
+        else:
+            per_node = [online_per_core[c] for c in order]
+        if missing_in_core:
+            position = {c: i for i, c in enumerate(order)}
+            for core, n in missing_in_core.items():
+                if core in position:
+                    per_node[position[core]] -= n
         prefix = [0, *accumulate(per_node)]
         return TornCount(self, prefix, [0, *accumulate(prefix)])
 

@@ -175,9 +175,10 @@ class Machine:
     def cores_present(self) -> int:
         return len(self._present)
 
-    def online_in_core(self, core: int) -> int:
-        """How many of ``core``'s threads are online."""
-        return self._online_in_core[core]
+    @property
+    def online_per_core(self) -> Sequence[int]:
+        """Online threads of each core index: a live view, read it, do not keep it."""
+        return self._online_in_core
 
     @property
     def online_set(self) -> AbstractSet[int]:

@@ -224,7 +224,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
             for thread in missing:
                 core = self.machine.core_of(thread)
                 per_core[core] = per_core.get(core, 0) + 1
-            cached = self._torn_cache = (key, torn.count(self.machine.online_in_core, per_core))
+            cached = self._torn_cache = (key, torn.count(self.machine.online_per_core, per_core))
         return cached[1]
 
     # online threads without a node in the FDT, kept as threads and FDT nodes change
