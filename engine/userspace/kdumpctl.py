@@ -57,7 +57,11 @@ class KdumpctlLock:
             self.holder = why
             return True
         woken = self.env.event()
-        woken.callbacks.append(lambda _event: then())
+
+        def wake(_event: simpy.Event) -> None:
+            then()
+
+        woken.callbacks.append(wake)
         self._waiters.append((why, woken))
         self.trace.add(self.env.now, RecordKind.RELOAD_QUEUED, why=why, waiting=len(self._waiters))
         return False
