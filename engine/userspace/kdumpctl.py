@@ -19,10 +19,8 @@ goes; what they do to the image is the simulation's (``engine.run.image_changes`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
-
-import simpy
 
 from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
 from engine.process import Process
@@ -33,36 +31,31 @@ if TYPE_CHECKING:
 
 
 class KdumpctlLock:
-    """kdumpctl's ``/run/lock/kdump``: one holder; waiters wake in a seed-drawn order."""
+    """kdumpctl's ``/run/lock/kdump``: one holder; waiters wake in a seed-drawn order.
+
+    A waiter is only its name: the winner's reload is started when it takes the lock
+    (``resume``), not kept as a suspended process, so a backlog of 60k queued reloads
+    (udev-reload, 64k memory blocks) is 60k strings.
+    """
 
     def __init__(self, sim: Simulation) -> None:
         self.env = sim.env
         self.trace = sim.trace
         self.rng = sim.streams.get("kdumpctl.lock")
         self.holder: str | None = None
-        self._waiters: list[tuple[str, simpy.Event]] = []
+        self._waiters: list[str] = []
+        self._sim = sim
 
     @property
     def waiting(self) -> int:
         return len(self._waiters)
 
-    def acquire(self, why: str, then: Callable[[], object]) -> bool:
-        """``flock -n``: True when taken; if held, ``flock -w 5`` until the holder exits.
-
-        A waiter is its name and a wake-up whose callback ``then`` continues it (starts
-        the rest of the reload), not a suspended process: a backlog of 60k queued
-        reloads (udev-reload, 64k memory blocks) is 60k small events, not 180k frames.
-        """
+    def acquire(self, why: str) -> bool:
+        """``flock -n``: True when taken; if held, ``flock -w 5`` until the holder exits."""
         if self.holder is None:
             self.holder = why
             return True
-        woken = self.env.event()
-
-        def wake(_event: simpy.Event) -> None:
-            then()
-
-        woken.callbacks.append(wake)
-        self._waiters.append((why, woken))
+        self._waiters.append(why)
         self.trace.add(self.env.now, RecordKind.RELOAD_QUEUED, why=why, waiting=len(self._waiters))
         return False
 
@@ -73,9 +66,16 @@ class KdumpctlLock:
             return
         i = self.rng.randrange(len(self._waiters))
         self._waiters[i], self._waiters[-1] = self._waiters[-1], self._waiters[i]
-        why, woken = self._waiters.pop()
+        why = self._waiters.pop()
         self.holder = why
+        # flock returns in the waiter: its wake-up is an event of this instant, as the
+        # blocked process's would be, and the rest of its reload starts from it
+        woken = self.env.event()
+        woken.callbacks.append(lambda _event: self._resume(why))
         woken.succeed()
+
+    def _resume(self, why: str) -> None:
+        self.env.process(_reload_holding_lock(self._sim, why))
 
 
 def kdumpctl_reload(sim: Simulation, why: str) -> Process:
@@ -83,9 +83,9 @@ def kdumpctl_reload(sim: Simulation, why: str) -> Process:
 
     Its callers start it and wait for nothing (systemd-run's transient unit, the
     throttler's last line), so a waiter returns at once and the lock starts the rest
-    when this instance wins it, at the same instant the process would have woken.
+    when this instance wins it, at the instant the blocked process would have woken.
     """
-    if sim.kdumpctl_lock.acquire(why, lambda: sim.env.process(_reload_holding_lock(sim, why))):
+    if sim.kdumpctl_lock.acquire(why):
         yield from _reload_holding_lock(sim, why)
 
 
