@@ -94,3 +94,22 @@ def test_a_missing_capture_file_is_named_with_the_scenario_line_and_key(
     prefix = "" if command == "validate" else "kdump-storm: "
     assert line.startswith(f"{prefix}s.toml:{STORM_LINE}: storm[0].from_capture: "), line
     assert line.endswith("memory-remove: cannot read: no such file"), line
+
+
+@pytest.mark.parametrize("key", ["from_capture", "from_dtb"])
+def test_a_5000_character_file_name_is_shown_by_its_ends_on_one_short_line(
+    tmp_path: Path, key: str
+) -> None:
+    # was: the whole 5,000-character name in the message (issue 14: quote ~80 characters)
+    name = "x" * 4990 + ".file"
+    if key == "from_capture":
+        scenario(tmp_path, capture=name)
+    else:
+        (tmp_path / "s.toml").write_text(
+            f'[scenario]\nduration = "2s"\n[machine]\nfrom_dtb = "{name}"\n'
+        )
+    for command in ("validate", "run"):
+        line = the_one_error(cli(command, "s.toml", cwd=tmp_path))
+        assert len(line) < 300, len(line)
+        assert f"machine.{key}" in line or f"storm[0].{key}" in line
+        assert "xxx...xxx" in line and ".file: cannot read" in line, line
