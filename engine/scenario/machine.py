@@ -79,7 +79,7 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
             f"{possible} cores x SMT{smt} = {possible * smt} threads, above the "
             f"{MAX_THREADS} a ppc64 kernel supports (NR_CPUS)",
         )
-        possible = present = None
+        present = None  # refused: the capture replay must not size its boot cores by it
     if block is not None and (block & (block - 1) or block < SECTION_BYTES):
         r.error(join(w, "memory_block"), "must be a power of two, at least 16 MiB (ppc64 section)")
         block = None
