@@ -111,6 +111,10 @@ class Machine:
         self._present_set: set[int] = set(boot)
         self._free_hint = 0  # no absent core below this index
         self._online: set[int] = {t for c in boot for t in self.threads_of(c)}
+        # online threads per core index, kept with _online (a torn update counts by core)
+        self._online_in_core: list[int] = [0] * cores_possible
+        for c in boot:
+            self._online_in_core[c] = smt
         # online memory is kept as runs only: sorted, disjoint, non-adjacent [first, last]
         # block runs and their block count, never a set of every block (issue 14: 2^20
         # blocks of a 16 TiB LPAR would be a 2^20-entry set per Machine and per copy)
@@ -156,6 +160,8 @@ class Machine:
             raise ValueError("the boot SMT mode is set before any CPU change")
         self.smt_mode = threads
         self._online = {t for c in self._present for t in self.threads_of(c)[:threads]}
+        for c in self._present:
+            self._online_in_core[c] = threads
 
     def threads_in_mode(self, core: int) -> range:
         """The threads of ``core`` the SMT mode allows online."""
@@ -170,6 +176,11 @@ class Machine:
     @property
     def cores_present(self) -> int:
         return len(self._present)
+
+    @property
+    def online_per_core(self) -> Sequence[int]:
+        """Online threads of each core index: a live view, read it, do not keep it."""
+        return self._online_in_core
 
     @property
     def online_set(self) -> AbstractSet[int]:
@@ -225,6 +236,7 @@ class Machine:
             raise ValueError(f"removing core {core} would offline the last online thread")
         going = sorted(self._online & threads)
         self._online -= threads
+        self._online_in_core[core] = 0
         self._present.remove(core)
         self._present_set.discard(core)
         self._free_hint = min(self._free_hint, core)
@@ -239,6 +251,7 @@ class Machine:
         if thread in self._online:
             raise ValueError(f"thread {thread} is already online")
         self._online.add(thread)
+        self._online_in_core[core] += 1
         self.cpu_generation += 1
         self._thread_changed(thread, True)
 
@@ -248,6 +261,7 @@ class Machine:
         if len(self._online) == 1:
             raise ValueError(f"thread {thread} is the last online thread")
         self._online.remove(thread)
+        self._online_in_core[self.core_of(thread)] -= 1
         self.cpu_generation += 1
         self._thread_changed(thread, False)
 
@@ -362,6 +376,7 @@ class Machine:
         other._present = list(self._present)
         other._present_set = set(self._present_set)
         other._online = set(self._online)
+        other._online_in_core = list(self._online_in_core)
         other._runs = [list(run) for run in self._runs]
         other._thread_listeners = []
         return other

@@ -27,7 +27,7 @@ def thread_online(sim: Simulation, action: HotplugAction) -> Process:
     assert thread is not None
     m = sim.machine
     # churn in the same scenario may have taken the core or thread meanwhile: skip
-    if thread in m.online_threads or m.core_of(thread) not in m.present_cores:
+    if thread in m.online_set or m.core_of(thread) not in m.present_cores:
         return
     yield from sim.thread_online_step(thread)
 
@@ -35,7 +35,8 @@ def thread_online(sim: Simulation, action: HotplugAction) -> Process:
 def thread_offline(sim: Simulation, action: HotplugAction) -> Process:
     thread = action.target
     assert thread is not None
-    if thread not in sim.machine.online_threads or len(sim.machine.online_threads) == 1:
+    online = sim.machine.online_set  # a live view: no frozenset built per step
+    if thread not in online or len(online) == 1:
         return
     yield from sim.thread_offline_step(thread)
 

@@ -125,9 +125,9 @@ def no_dump_windows(history: Sequence[Readiness], now_s: float) -> list[Window]:
 
 def _covered(seg: Readiness, outcome: Outcome) -> bool:
     """Would a panic on ``outcome.cpu`` in ``seg`` have given a complete dump?"""
-    if seg.p_no_dump >= 1.0 and not seg.missing_threads:
+    if seg.cause in IMAGE_CAUSES:
         return False  # no usable image at all
-    if outcome.cpu in seg.missing_threads:
+    if seg.loses(outcome.cpu):
         return False
     return seg.p_incomplete == 0.0
 

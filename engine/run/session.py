@@ -178,7 +178,8 @@ class Session:
         return self._coverage[1]
 
     def readiness(self) -> Readiness:
-        return self.sim.history[-1]
+        """The readiness at this instant (inside a torn update: at now, not its average)."""
+        return self.sim.history[-1].at(self.now_s)
 
     def readiness_history(self) -> Sequence[Readiness]:
         """Every readiness segment so far, the last one closed at now (a copy)."""

@@ -19,7 +19,7 @@ import simpy
 
 from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
-from engine.devicetree.update_progress import TornUpdate
+from engine.devicetree.update_progress import TornCount, TornUpdate
 from engine.errors import InputError
 from engine.kexec.crash_region import CrashRegion, plan_crash_region
 from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
@@ -98,6 +98,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self.hole_writes = HoleWrites(self.trace)
         # the RFC's lock-free update in progress (engine.strategies.rfc_hook), if any
         self.torn: TornUpdate | None = None
+        self._torn_cache: tuple[tuple[object, ...], TornCount] | None = None
         self._build_region()
         self._track_missing()
         self.history: list[Readiness] = []
@@ -198,7 +199,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
             runs = self.machine.block_runs()
             self._memory_check = (key, runs_cover(img.elfcorehdr_runs, runs))
             self._memory_stale = not runs_cover(runs, img.elfcorehdr_runs)
-        torn = self.torn
+        missing = self._missing_frozen() if usable else frozenset()
         return KdumpState(
             image_loaded=img.loaded,
             image_null=img.null,
@@ -206,10 +207,25 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
             online_threads=self.machine.online_set,
             fdt_threads=self.hole.covered if usable else frozenset(),
             memory_complete=self._memory_check[1],
-            missing_threads=self._missing_frozen() if usable else frozenset(),
-            torn_threads=torn.missing_threads(self.env.now) if torn is not None else frozenset(),
+            missing_threads=missing,
+            torn=self._torn_count(missing),
             memory_stale=self._memory_stale,
         )
+
+    def _torn_count(self, missing: frozenset[int]) -> TornCount | None:
+        """The torn update's per-node thread counts, rebuilt only when threads change."""
+        torn = self.torn
+        if torn is None or not torn.in_force(self.env.now):
+            return None
+        key = (torn, self.machine.cpu_generation, missing)
+        cached = self._torn_cache
+        if cached is None or cached[0] != key:
+            per_core: dict[int, int] = {}
+            for thread in missing:
+                core = self.machine.core_of(thread)
+                per_core[core] = per_core.get(core, 0) + 1
+            cached = self._torn_cache = (key, torn.count(self.machine.online_per_core, per_core))
+        return cached[1]
 
     # online threads without a node in the FDT, kept as threads and FDT nodes change
     def _track_missing(self) -> None:
@@ -283,7 +299,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
             RecordKind.CRASH_PROBE,
             cpu=thread,
             asked=str(cpu),
-            online=thread in self.machine.online_threads,
+            online=thread in self.machine.online_set,
             result=outcome.result,
             cause=outcome.cause,
         )
