@@ -27,6 +27,7 @@ from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
 from engine.machine.block_runs import runs_cover
 from engine.machine.topology import Machine
+from engine.process import UrgentTimeout
 from engine.rng import RandomStreams
 from engine.run.captured_steps import CAPTURED_STEPS
 from engine.run.counters import RunCounters
@@ -41,6 +42,7 @@ from engine.scenario.load import Scenario
 from engine.scenario.machine import machine_for
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
+from engine.units import delay_until
 from engine.userspace.kdumpctl import KdumpctlLock, kdump_start
 from engine.userspace.udev import Pid1, UdevQueue, default_children_max
 from engine.userspace.uevent import Action, Subsystem, Uevent
@@ -106,8 +108,8 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self.strategy.start()
         if self.kdump.service_start_s is not None:
             self.env.process(self._service_start(self.kdump.service_start_s))
-        for action in self.actions:
-            self.env.process(self._run_action(action))
+        if self.actions:
+            self.env.process(self._dispatch_actions())
         for probe in scenario.crash.probes:
             self.env.process(self._run_probe(probe.at_s, probe.cpu))
 
@@ -311,6 +313,18 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self.probe(cpu)
 
     # ----------------------------------------------------------------- storm
+    def _dispatch_actions(self) -> Process:
+        """Start each DLPAR request at its instant: one waiting process, not one per request
+        (64k pending requests held 64k generators, processes and timeouts from t = 0)."""
+        env = self.env
+        for action in self.actions:  # sorted by time, ties in storm order
+            if action.t_s > env.now:
+                # urgent: a request comes before every other event of its instant (a probe
+                # at a storm's instant sees the request made), as when each had its own
+                # timeout scheduled at t = 0, ahead of all later-scheduled ones
+                yield UrgentTimeout(env, delay_until(env.now, action.t_s))
+            env.process(self._run_action(action))
+
     def _run_action(self, action: HotplugAction) -> Process:
         """One DLPAR request, whole, under the device hotplug lock.
 
@@ -319,7 +333,6 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         the whole request: a core add onlines every thread (``dlpar_online_cpu``)
         before a remove that came 1 ms later may start. Requests queue in order.
         """
-        yield self.env.timeout(action.t_s)
         if action.action == "smt":
             # ppc64_cpu writes each thread's online file; the sysfs write takes the
             # device hotplug lock per thread, not for the switch (simplification:
