@@ -54,7 +54,7 @@ def block_online(sim: Simulation, action: HotplugAction) -> Process:
     block = action.target
     assert block is not None
     m = sim.machine
-    if block in m.blocks_online:
+    if m.has_block(block):
         return
     m.add_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
@@ -69,7 +69,7 @@ def block_offline(sim: Simulation, action: HotplugAction) -> Process:
     block = action.target
     assert block is not None
     m = sim.machine
-    if block not in m.blocks_online or len(m.blocks_online) == 1:
+    if not m.has_block(block) or m.blocks_count == 1:
         return
     m.remove_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)
