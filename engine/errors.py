@@ -14,6 +14,17 @@ _REPR.maxother = QUOTE_CHARS
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = 6
 
 
+PATH_CHARS = 2 * QUOTE_CHARS  # a path longer than this is shown by its two ends
+
+
+def shown_path(path: str) -> str:
+    """``path`` as an error names it: whole, or (a 5,000-character name) its start and the
+    end that holds the file name, so the message stays one line."""
+    if len(path) <= PATH_CHARS:
+        return path
+    return path[: QUOTE_CHARS // 2] + "..." + path[-(PATH_CHARS - QUOTE_CHARS // 2 - 3) :]
+
+
 def quote(value: object, limit: int = QUOTE_CHARS) -> str:
     """``repr(value)`` cut to about ``limit`` characters, whatever its size or depth."""
     try:
@@ -41,7 +52,8 @@ class InputError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        head = self.source if self.line is None else f"{self.source}:{self.line}"
+        source = shown_path(self.source)
+        head = source if self.line is None else f"{source}:{self.line}"
         parts = [head]
         if self.where:  # an unknown key of any length is part of the dotted field
             where = self.where

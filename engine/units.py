@@ -204,3 +204,17 @@ def parse_distribution(value: object) -> Duration:
                 "use 'uniform(a, b)' or 'lognormal(median, sigma)'"
             )
     return Duration("fixed", parse_duration(value))
+
+
+def delay_until(now_s: float, at_s: float) -> float:
+    """The delay whose sum with ``now_s`` is exactly ``at_s`` (SimPy adds it to now).
+
+    ``now + (at - now)`` can miss ``at`` by one ulp; an event meant for an instant of
+    the scenario (a storm's request) must land on it exactly, as a timeout from 0 does.
+    """
+    delay = at_s - now_s
+    while now_s + delay < at_s:
+        delay = math.nextafter(delay, math.inf)
+    while now_s + delay > at_s:
+        delay = math.nextafter(delay, -math.inf)
+    return delay

@@ -117,6 +117,7 @@ initrd = "20MiB"
 at = "1s"
 from_capture = "c.log"
 """
+STORM_LINE = MACHINE.splitlines().index("[[storm]]") + 1
 
 
 def kdump_storm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -188,8 +189,12 @@ def test_a_bad_capture_line_is_file_line_reason_and_exit_2(case: str, tmp_path: 
     out = kdump_storm("run", "s.toml", cwd=tmp_path)
     assert out.returncode == 2
     assert out.stdout == ""
-    # the capture is named as the scenario names it: relative to the scenario's directory
-    assert out.stderr == f"kdump-storm: c.log:{line}: {reason}\n"
+    # the capture is named as the scenario names it: relative to the scenario's directory,
+    # after the scenario line and key that name it (issue 14: like machine.from_dtb)
+    assert (
+        out.stderr
+        == f"kdump-storm: s.toml:{STORM_LINE}: storm[0].from_capture: c.log:{line}: {reason}\n"
+    )
     # validate reads the capture as strictly
     checked = kdump_storm("validate", "s.toml", cwd=tmp_path)
     assert checked.returncode == 2 and f"c.log:{line}: {reason}" in checked.stdout + checked.stderr
@@ -205,8 +210,9 @@ def test_a_capture_without_cpu_or_memory_events_says_so(tmp_path: Path) -> None:
     out = kdump_storm("run", "s.toml", cwd=tmp_path)
     assert out.returncode == 2
     assert out.stderr == (
-        "kdump-storm: c.log: no CPU or memory events to replay (udevadm "
-        "monitor capture; found: 1 cpu device add, 1 module add, 1 net change)\n"
+        f"kdump-storm: s.toml:{STORM_LINE}: storm[0].from_capture: c.log: no CPU or memory "
+        "events to replay (udevadm monitor capture; found: 1 cpu device add, 1 module add, "
+        "1 net change)\n"
     )
 
 

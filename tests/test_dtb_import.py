@@ -155,3 +155,19 @@ def test_corrupted_dump_gives_a_machine_or_an_input_error_never_a_traceback(flip
         assert "\n" not in str(err)
     else:
         assert 1 <= m.cores_present <= m.cores_possible
+
+
+def test_a_repeated_import_is_a_fresh_copy_and_a_changed_file_is_read_again(tmp_path: Path) -> None:
+    # run imports its from_dtb once per strategy: the import is kept by content
+    path = tmp_path / "m.dtb"
+    path.write_bytes((DATA / "pseries_power9_smp8_max32.dtb").read_bytes())
+    first = machine_from_dtb(path)
+    first.add_core()  # a session's changes stay in its own copy
+    again = machine_from_dtb(path)
+    assert len(first.present_cores) == 9 and len(again.present_cores) == 8
+    path.write_bytes((DATA / "pseries_power9_smp12_max32.dtb").read_bytes())
+    assert len(machine_from_dtb(path).present_cores) == 12  # new bytes, a new import
+    path.write_bytes(b"\xd0\x0d\xfe\xed")  # a refusal is never kept: it raises each time
+    for _ in range(2):
+        with pytest.raises(InputError, match="m.dtb"):
+            machine_from_dtb(path)

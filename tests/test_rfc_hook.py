@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.devicetree.update_progress import readd_times
+from engine.devicetree.update_progress import TornUpdate, UpdateSpan
 from engine.run.trace import RecordKind
 from engine.strategies.rfc_hook import _CPUS_REBUILD_CALLS
 from tests.strategy_scenarios import scenario, session
@@ -49,7 +49,10 @@ def _update_times(s):
     nodes = len(sim.machine.present_cores)
     calls = 1 + len(sim.machine.template.prop_names)
     deletes = _CPUS_REBUILD_CALLS + sim.strategy.cpus_props
-    return start.t_s, readd_times(start.t_s, end.t_s - start.t_s, deletes, nodes, calls)
+    update = TornUpdate.spread(
+        UpdateSpan("", start.t_s), tuple(range(nodes)), 1, end.t_s - start.t_s, deletes, calls
+    )
+    return start.t_s, [update.node_back_s(i) for i in range(nodes)]
 
 
 def test_a_panic_inside_the_update_on_a_cpu_whose_node_is_not_back_is_fdt_torn():

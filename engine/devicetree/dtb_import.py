@@ -8,9 +8,11 @@ possible cores from the first cell of ``/cpus/ibm,drc-indexes`` and the memory f
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import struct
+from collections import OrderedDict
 
 import libfdt
 
@@ -43,6 +45,26 @@ def machine_from_dtb(
             blob = read_dtb_file(path_or_bytes)
         except InputError as err:
             raise InputError(source, f"cannot read the file: {err.reason}") from None
+    key = (hashlib.sha256(blob).digest(), memory_possible_bytes)
+    if key in _IMPORTED:
+        _IMPORTED.move_to_end(key)
+        return _IMPORTED[key].copy()
+    machine = _import(blob, source, memory_possible_bytes)
+    _IMPORTED[key] = machine
+    if len(_IMPORTED) > _IMPORTS_KEPT:
+        _IMPORTED.popitem(last=False)
+    return machine.copy()
+
+
+# `run` imports its from_dtb once per strategy, `validate` twice: the same bytes give the
+# same Machine (the source only names the file in errors), so the last few imports are
+# kept by content (a changed file is imported again) and each caller gets its own copy.
+# Refusals are not kept: they raise, naming their source, every time.
+_IMPORTS_KEPT = 4
+_IMPORTED: OrderedDict[tuple[bytes, int | None], Machine] = OrderedDict()
+
+
+def _import(blob: bytes, source: str, memory_possible_bytes: int | None) -> Machine:
     admit_dtb(blob, source)  # the one gate: structure, then libfdt's fdt_check_full
     reader = _Reader(blob, source)
     try:

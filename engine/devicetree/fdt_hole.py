@@ -86,6 +86,9 @@ class FdtHole:
         self._region: tuple[bytes, bytes, frozenset[int]] | None = None
         # node bytes -> decoded node; valid while the strings block stays the same
         self._node_decode_cache: dict[bytes, _DecodedNode | None] = {}
+        # the blob of the last load and the generation it left: a reload of the same
+        # object onto untouched bytes changes nothing
+        self._last_load: tuple[bytes | None, int] = (None, -1)
 
     # ----------------------------------------------------------------- sizes
     def _header(self, offset: int) -> int:
@@ -109,6 +112,11 @@ class FdtHole:
         False, and nothing changes, when it does not fit. Bytes past the copied blob keep
         what the hole held before, as the memory would.
         """
+        last_blob, last_generation = self._last_load
+        if blob is last_blob and self.generation == last_generation:
+            # the hole holds what fdt_open_into wrote from this very blob and nothing
+            # since: the copy writes the same bytes (a reload of an unchanged machine)
+            return True
         src = bytearray(blob)
         err = libfdt.fdt_check_header(src)
         if err:
@@ -124,6 +132,7 @@ class FdtHole:
         self.stale = False
         self._written()
         self._cover(self._decode_threads())
+        self._last_load = (blob, self.generation)
         return True
 
     def _written(self, *, fast: bool = False) -> None:

@@ -276,7 +276,8 @@ class Elfcorehdr:
         if not self.fits(len(ranges)):
             self.refusals += 1
             return False
-        self._bytes = self._build(ranges)
-        self._ranges = ranges
+        if ranges != self._ranges:  # the same ranges give the same bytes: keep them
+            self._bytes = self._build(ranges)
+            self._ranges = ranges
         self.generation += 1
         return True

@@ -48,6 +48,35 @@ def runs_of(blocks: Sequence[int]) -> Runs:
     return tuple(out)
 
 
+def runs_minus(outer: Sequence[tuple[int, int]], inner: Sequence[tuple[int, int]]) -> Runs:
+    """The blocks of ``outer`` that are not in ``inner``, as runs (both sorted, disjoint):
+    a merge walk over the runs, never a set of blocks."""
+    out: list[tuple[int, int]] = []
+    j, n = 0, len(inner)
+    for first, last in outer:
+        while j < n and inner[j][1] < first:  # inner runs wholly before this one
+            j += 1
+        at, k = first, j
+        while k < n and inner[k][0] <= last and at <= last:
+            if inner[k][0] > at:
+                out.append((at, inner[k][0] - 1))
+            at = max(at, inner[k][1] + 1)
+            k += 1
+        if at <= last:
+            out.append((at, last))
+    return _merged(out)
+
+
+def _merged(runs: list[tuple[int, int]]) -> Runs:
+    out: list[tuple[int, int]] = []
+    for first, last in runs:
+        if out and out[-1][1] + 1 >= first:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return tuple(out)
+
+
 def blocks_of(runs: Sequence[tuple[int, int]]) -> frozenset[int]:
     """Every block of ``runs`` (for a reader that wants the set; never per event)."""
     return frozenset(block for first, last in runs for block in range(first, last + 1))

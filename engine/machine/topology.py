@@ -111,9 +111,15 @@ class Machine:
         self._present_set: set[int] = set(boot)
         self._free_hint = 0  # no absent core below this index
         self._online: set[int] = {t for c in boot for t in self.threads_of(c)}
-        self._blocks: set[int] = set(range(memory_bytes // memory_block_bytes))
-        # online blocks as sorted, disjoint, non-adjacent [first, last] runs, kept as blocks change
-        self._runs: list[list[int]] = [[0, len(self._blocks) - 1]] if self._blocks else []
+        # online threads per core index, kept with _online (a torn update counts by core)
+        self._online_in_core: list[int] = [0] * cores_possible
+        for c in boot:
+            self._online_in_core[c] = smt
+        # online memory is kept as runs only: sorted, disjoint, non-adjacent [first, last]
+        # block runs and their block count, never a set of every block (issue 14: 2^20
+        # blocks of a 16 TiB LPAR would be a 2^20-entry set per Machine and per copy)
+        self._block_count = memory_bytes // memory_block_bytes
+        self._runs: list[list[int]] = [[0, self._block_count - 1]] if self._block_count else []
         self.cpu_generation = 0
         self.memory_generation = 0
         # threads per core the SMT mode allows (ppc64_cpu --smt=N); DLPAR honours it
@@ -154,6 +160,8 @@ class Machine:
             raise ValueError("the boot SMT mode is set before any CPU change")
         self.smt_mode = threads
         self._online = {t for c in self._present for t in self.threads_of(c)[:threads]}
+        for c in self._present:
+            self._online_in_core[c] = threads
 
     def threads_in_mode(self, core: int) -> range:
         """The threads of ``core`` the SMT mode allows online."""
@@ -168,6 +176,11 @@ class Machine:
     @property
     def cores_present(self) -> int:
         return len(self._present)
+
+    @property
+    def online_per_core(self) -> Sequence[int]:
+        """Online threads of each core index: a live view, read it, do not keep it."""
+        return self._online_in_core
 
     @property
     def online_set(self) -> AbstractSet[int]:
@@ -223,6 +236,7 @@ class Machine:
             raise ValueError(f"removing core {core} would offline the last online thread")
         going = sorted(self._online & threads)
         self._online -= threads
+        self._online_in_core[core] = 0
         self._present.remove(core)
         self._present_set.discard(core)
         self._free_hint = min(self._free_hint, core)
@@ -237,6 +251,7 @@ class Machine:
         if thread in self._online:
             raise ValueError(f"thread {thread} is already online")
         self._online.add(thread)
+        self._online_in_core[core] += 1
         self.cpu_generation += 1
         self._thread_changed(thread, True)
 
@@ -246,22 +261,31 @@ class Machine:
         if len(self._online) == 1:
             raise ValueError(f"thread {thread} is the last online thread")
         self._online.remove(thread)
+        self._online_in_core[self.core_of(thread)] -= 1
         self.cpu_generation += 1
         self._thread_changed(thread, False)
 
     # ---------------------------------------------------------------- memory
     @property
     def blocks_online(self) -> frozenset[int]:
+        """Every online block, built from the runs (for tests and readers, never per event:
+        ``has_block``, ``blocks_count`` and ``block_runs`` are what the model uses)."""
         gen, cached = self._blocks_cache
         if gen != self.memory_generation:
-            cached = frozenset(self._blocks)
+            cached = frozenset(b for first, last in self._runs for b in range(first, last + 1))
             self._blocks_cache = (self.memory_generation, cached)
         return cached
+
+    def has_block(self, block: int) -> bool:
+        """Whether ``block`` is online: a bisect over the runs."""
+        runs = self._runs
+        i = bisect.bisect_right(runs, [block, float("inf")]) - 1  # the last run starting <= block
+        return i >= 0 and runs[i][1] >= block
 
     @property
     def memory_bytes(self) -> int:
         """Online memory now."""
-        return len(self._blocks) * self.memory_block_bytes
+        return self._block_count * self.memory_block_bytes
 
     @property
     def blocks_possible(self) -> int:
@@ -283,19 +307,19 @@ class Machine:
             block = free
         elif not 0 <= block < limit:
             raise ValueError(f"memory block {block} is outside the possible blocks 0..{limit - 1}")
-        elif block in self._blocks:
+        elif self.has_block(block):
             raise ValueError(f"memory block {block} is already online")
-        self._blocks.add(block)
+        self._block_count += 1
         self._run_add(block)
         self.memory_generation += 1
         return block
 
     def remove_block(self, block: int) -> None:
-        if block not in self._blocks:
+        if not self.has_block(block):
             raise ValueError(f"memory block {block} is not online")
-        if len(self._blocks) == 1:
+        if self._block_count == 1:
             raise ValueError(f"memory block {block} is the last online block")
-        self._blocks.remove(block)
+        self._block_count -= 1
         self._run_remove(block)
         self.memory_generation += 1
 
@@ -305,7 +329,7 @@ class Machine:
 
     @property
     def blocks_count(self) -> int:
-        return len(self._blocks)
+        return self._block_count
 
     def highest_block(self) -> int:
         """The highest online block (the last run's end)."""
@@ -352,7 +376,7 @@ class Machine:
         other._present = list(self._present)
         other._present_set = set(self._present_set)
         other._online = set(self._online)
-        other._blocks = set(self._blocks)
+        other._online_in_core = list(self._online_in_core)
         other._runs = [list(run) for run in self._runs]
         other._thread_listeners = []
         return other

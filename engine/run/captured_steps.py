@@ -27,7 +27,7 @@ def thread_online(sim: Simulation, action: HotplugAction) -> Process:
     assert thread is not None
     m = sim.machine
     # churn in the same scenario may have taken the core or thread meanwhile: skip
-    if thread in m.online_threads or m.core_of(thread) not in m.present_cores:
+    if thread in m.online_set or m.core_of(thread) not in m.present_cores:
         return
     yield from sim.thread_online_step(thread)
 
@@ -35,7 +35,8 @@ def thread_online(sim: Simulation, action: HotplugAction) -> Process:
 def thread_offline(sim: Simulation, action: HotplugAction) -> Process:
     thread = action.target
     assert thread is not None
-    if thread not in sim.machine.online_threads or len(sim.machine.online_threads) == 1:
+    online = sim.machine.online_set  # a live view: no frozenset built per step
+    if thread not in online or len(online) == 1:
         return
     yield from sim.thread_offline_step(thread)
 
@@ -53,7 +54,7 @@ def block_online(sim: Simulation, action: HotplugAction) -> Process:
     block = action.target
     assert block is not None
     m = sim.machine
-    if block in m.blocks_online:
+    if m.has_block(block):
         return
     m.add_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
@@ -68,7 +69,7 @@ def block_offline(sim: Simulation, action: HotplugAction) -> Process:
     block = action.target
     assert block is not None
     m = sim.machine
-    if block not in m.blocks_online or len(m.blocks_online) == 1:
+    if not m.has_block(block) or m.blocks_count == 1:
         return
     m.remove_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)

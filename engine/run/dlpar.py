@@ -59,7 +59,9 @@ class DlparRequests:
                 yield self.env.timeout(action.gap_s(i, self.scenario.machine.thread_online_s))
             yield from self.thread_online_step(thread)
         self._adding.discard(core)
-        self.strategy.after_core_added(core)
+        hook = self.strategy.after_core_added(core)
+        if hook is not None:
+            yield from hook
 
     def thread_online_step(self, thread: int) -> Process:
         """cpuhp: the prepare states (crash hotplug's update), the thread online, its uevent."""
@@ -87,7 +89,7 @@ class DlparRequests:
         for i, thread in enumerate(action.threads or reversed(list(m.threads_of(core)))):
             if i:
                 yield self.env.timeout(action.gap_s(i, self.scenario.machine.thread_online_s))
-            if thread in m.online_threads:
+            if thread in m.online_set:
                 yield from self.thread_offline_step(thread)
         m.remove_core(core)
         self._removing.discard(core)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.kexec.image import ImageState
+from engine.machine.block_runs import runs_minus
 from engine.run.outcomes import Outcome, Readiness, Result
 from engine.run.trace import Record
 from engine.scenario.events import not_possible_thread
@@ -124,9 +125,9 @@ def no_dump_windows(history: Sequence[Readiness], now_s: float) -> list[Window]:
 
 def _covered(seg: Readiness, outcome: Outcome) -> bool:
     """Would a panic on ``outcome.cpu`` in ``seg`` have given a complete dump?"""
-    if seg.p_no_dump >= 1.0 and not seg.missing_threads:
+    if seg.cause in IMAGE_CAUSES:
         return False  # no usable image at all
-    if outcome.cpu in seg.missing_threads:
+    if seg.loses(outcome.cpu):
         return False
     return seg.p_incomplete == 0.0
 
@@ -191,29 +192,24 @@ class MemoryCoverage:
 
 def memory_coverage(
     pt_load: Sequence[tuple[int, int]],
-    online_blocks: frozenset[int],
-    header_blocks: frozenset[int],
+    online_runs: Sequence[tuple[int, int]],
+    header_runs: Sequence[tuple[int, int]],
     block_bytes: int,
     possible_bytes: int,
 ) -> MemoryCoverage:
+    """Online and elfcorehdr memory as block runs (never sets of blocks) -> byte ranges."""
     return MemoryCoverage(
         tuple(pt_load),
-        _runs(online_blocks, block_bytes),
-        _runs(online_blocks - header_blocks, block_bytes),
-        _runs(header_blocks - online_blocks, block_bytes),
+        _ranges(runs_minus(online_runs, ()), block_bytes),
+        _ranges(runs_minus(online_runs, header_runs), block_bytes),
+        _ranges(runs_minus(header_runs, online_runs), block_bytes),
         block_bytes,
         possible_bytes,
     )
 
 
-def _runs(blocks: frozenset[int], block_bytes: int) -> tuple[tuple[int, int], ...]:
-    runs: list[tuple[int, int]] = []
-    for b in sorted(blocks):
-        if runs and runs[-1][0] + runs[-1][1] == b * block_bytes:
-            runs[-1] = (runs[-1][0], runs[-1][1] + block_bytes)
-        else:
-            runs.append((b * block_bytes, block_bytes))
-    return tuple(runs)
+def _ranges(runs: Sequence[tuple[int, int]], block_bytes: int) -> tuple[tuple[int, int], ...]:
+    return tuple((first * block_bytes, (last - first + 1) * block_bytes) for first, last in runs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from engine.kexec.image import KexecImage
 from engine.machine.topology import Machine
 from engine.run.counters import RunCounters
 from engine.run.trace import RecordKind, Trace
+from engine.scenario.model import KdumpSpec
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class LocklessUpdates:
     counters: RunCounters
     hole_writes: HoleWrites
     torn: TornUpdate | None
+    kdump: KdumpSpec
 
     def refresh(self) -> None:
         raise NotImplementedError
@@ -56,8 +58,15 @@ class LocklessUpdates:
         )
         self.trace.end(self.env.now, RecordKind.UPDATE_END, span, outcome="badmagic")
 
-    def begin_lockless_update(self, reason: str, form: str) -> LocklessUpdate:
-        """No lock, no image check, nothing set to NULL: edit the hole now."""
+    def begin_lockless_update(
+        self, reason: str, form: str, deletes: int, calls_per_node: int
+    ) -> LocklessUpdate:
+        """No lock, no image check, nothing set to NULL: edit the hole now.
+
+        The update lasts ``[kdump.kernel_update]``'s fixed cost plus the bytes libfdt
+        moved at its bandwidth, spread evenly over ``deletes`` calls and then
+        ``calls_per_node`` per present core (``engine.devicetree.update_progress``).
+        """
         now = self.env.now
         span_of_writes = UpdateSpan(reason, now)
         overlaps = self.hole_writes.update_started(span_of_writes)
@@ -73,16 +82,14 @@ class LocklessUpdates:
             overlaps_load=overlaps,
         )
         result, moved_bytes = self.update_fdt_in_place(form=form)
-        m = self.machine
-        torn = TornUpdate(span_of_writes, order, {c: tuple(m.threads_of(c)) for c in order})
+        spec = self.kdump.kernel_update
+        duration_s = spec.fixed_s + moved_bytes / spec.bandwidth_bytes_per_s
+        torn = TornUpdate.spread(
+            span_of_writes, order, self.machine.smt, duration_s, deletes, calls_per_node
+        )
         self.torn = torn
         self.refresh()
         return LocklessUpdate(span, reason, result, moved_bytes, torn)
-
-    def node_readded(self, update: LocklessUpdate, count: int) -> None:
-        """``count`` CPU nodes are back in the hole."""
-        update.torn.readded = count
-        self.refresh()
 
     def end_lockless_update(self, update: LocklessUpdate) -> None:
         writes = update.torn.span

@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.devicetree.update_progress import TornCount
 
 
 class Result(StrEnum):
@@ -34,8 +38,36 @@ class Cause(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class TornRamp:
+    """A segment's threads lost to a half-written tree, falling as nodes come back.
+
+    The RFC's update re-adds CPU nodes one libfdt call at a time, over microseconds:
+    the segment carries the torn count as a function of time instead of one segment
+    per node, and once closed its probabilities are the exact averages over its span.
+    That keeps ``exposure_s`` exact, and the Monte Carlo draw too (a uniform instant
+    on a uniform CPU is lost with the time-averaged probability).
+    """
+
+    torn: TornCount
+    memory_whole: bool  # the elfcorehdr covers the online memory and nothing removed
+
+    def probabilities(
+        self, missing: int, online: int, t0_s: float, t1_s: float
+    ) -> tuple[float, float]:
+        """(P(no dump), P(incomplete)) averaged over ``[t0_s, t1_s]``."""
+        p_no = (missing + self.torn.mean(t0_s, t1_s)) / online if online else 0.0
+        return p_no, 0.0 if self.memory_whole else 1.0 - p_no
+
+
+@dataclass(frozen=True, slots=True)
 class Readiness:
-    """The kdump readiness, constant between ``t0_s`` and ``t1_s``."""
+    """The kdump readiness between ``t0_s`` and ``t1_s``.
+
+    Constant over the segment, except while a lock-free update is half-written
+    (``ramp``): then ``p_no_dump`` and ``p_incomplete`` are the averages over the
+    closed segment (the value at ``t0_s`` while it is open; ``at()`` gives an instant).
+    ``missing_threads``: online threads not in the FDT (a ramp's torn threads apart).
+    """
 
     t0_s: float
     t1_s: float | None
@@ -44,6 +76,7 @@ class Readiness:
     cause: Cause | None
     missing_threads: frozenset[int]
     online_threads: int
+    ramp: TornRamp | None = None
 
     @property
     def length_s(self) -> float:
@@ -56,17 +89,52 @@ class Readiness:
         return self.p_no_dump * self.length_s
 
     def closed(self, t1_s: float | None) -> Readiness:
+        p_no, p_inc = self.p_no_dump, self.p_incomplete
+        if self.ramp is not None and t1_s is not None:
+            p_no, p_inc = self.ramp.probabilities(
+                len(self.missing_threads), self.online_threads, self.t0_s, t1_s
+            )
         return Readiness(
             self.t0_s,
             t1_s,
-            self.p_no_dump,
-            self.p_incomplete,
+            p_no,
+            p_inc,
             self.cause,
             self.missing_threads,
             self.online_threads,
+            self.ramp,
         )
 
+    def at(self, t_s: float) -> Readiness:
+        """The readiness at the instant ``t_s`` inside this segment (itself if constant)."""
+        if self.ramp is None:
+            return self
+        p_no, p_inc = self.ramp.probabilities(
+            len(self.missing_threads), self.online_threads, t_s, t_s
+        )
+        return Readiness(
+            t_s, None, p_no, p_inc, self.cause, self.missing_threads, self.online_threads
+        )
+
+    def loses(self, cpu: int) -> bool:
+        """Does a panic on ``cpu`` at the segment's start get no dump for want of its node?"""
+        if cpu in self.missing_threads:
+            return True
+        return self.ramp is not None and self.ramp.torn.update.is_torn(cpu, self.t0_s)
+
     def same_state(self, other: Readiness) -> bool:
+        mine, theirs = self.ramp, other.ramp
+        if mine is not None or theirs is not None:
+            # a ramp's probabilities move with time: the same torn count is the same state
+            return (
+                mine is not None
+                and theirs is not None
+                and mine.torn is theirs.torn
+                and mine.memory_whole == theirs.memory_whole
+                and self.cause == other.cause
+                and self.missing_threads == other.missing_threads
+                and self.online_threads == other.online_threads
+            )
         return (
             self.p_no_dump == other.p_no_dump
             and self.p_incomplete == other.p_incomplete
@@ -107,7 +175,7 @@ class KdumpState:
     fdt_threads: AbstractSet[int] | None  # None: the architecture needs no FDT (not modelled)
     memory_complete: bool
     # threads whose CPU node a lock-free update has deleted and not yet re-added
-    torn_threads: frozenset[int] = frozenset()
+    torn: TornCount | None = None
     # the elfcorehdr lists memory no longer present (removed since it was built)
     memory_stale: bool = False
     # online threads not in the FDT, when the caller keeps that set up to date itself
@@ -130,7 +198,7 @@ def crash_outcome(state: KdumpState, t_s: float, cpu: int) -> Outcome:
     cause = image_cause(state)
     if cause is not None:
         return Outcome(t_s, cpu, Result.NO_DUMP, cause)
-    if cpu in state.torn_threads:
+    if state.torn is not None and state.torn.update.is_torn(cpu, t_s):
         # prom.c finds no node for boot_cpuid_phys in the half-written tree
         return Outcome(t_s, cpu, Result.NO_DUMP, Cause.FDT_TORN)
     if state.fdt_threads is not None and cpu not in state.fdt_threads:
@@ -156,12 +224,13 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
         missing = frozenset()
     else:
         missing = frozenset(state.online_threads - state.fdt_threads)
-    torn = frozenset(state.online_threads & state.torn_threads)
-    lost = missing | torn
-    p_no = len(lost) / online if online else 0.0
-    p_inc = 0.0 if state.memory_complete and not state.memory_stale else 1.0 - p_no
+    torn_now = state.torn.at(t_s) if state.torn is not None else 0
+    memory_whole = state.memory_complete and not state.memory_stale
+    ramp = TornRamp(state.torn, memory_whole) if state.torn is not None and torn_now else None
+    p_no = (len(missing) + torn_now) / online if online else 0.0
+    p_inc = 0.0 if memory_whole else 1.0 - p_no
     why: Cause | None
-    if torn:
+    if torn_now:
         why = Cause.FDT_TORN
     elif missing:
         why = Cause.CPU_MISSING
@@ -169,7 +238,7 @@ def readiness_of(state: KdumpState, t_s: float) -> Readiness:
         why = Cause.STALE_MEMORY
     else:
         why = None
-    return Readiness(t_s, None, p_no, p_inc, why, lost, online)
+    return Readiness(t_s, None, p_no, p_inc, why, missing, online, ramp)
 
 
 @dataclass(frozen=True)

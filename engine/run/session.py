@@ -17,7 +17,6 @@ from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import measured_cpu_node_bytes
 from engine.kexec.crash_region import CrashRegion
 from engine.kexec.image import ImageState
-from engine.machine.block_runs import blocks_of
 from engine.machine.topology import Machine
 from engine.run.explain import (
     CrashTarget,
@@ -180,7 +179,8 @@ class Session:
         return self._coverage[1]
 
     def readiness(self) -> Readiness:
-        return self.sim.history[-1]
+        """The readiness at this instant (inside a torn update: at now, not its average)."""
+        return self.sim.history[-1].at(self.now_s)
 
     def readiness_history(self) -> Sequence[Readiness]:
         """Every readiness segment so far, the last one closed at now (a copy)."""
@@ -289,8 +289,8 @@ class Session:
         m = self.machine
         return memory_coverage(
             self.sim.elfcorehdr.ram_ranges,
-            m.blocks_online,
-            blocks_of(self.sim.image.elfcorehdr_runs),  # the image keeps runs (issue 10)
+            m.block_runs(),
+            self.sim.image.elfcorehdr_runs,  # the image keeps runs (issue 10)
             m.memory_block_bytes,
             m.memory_possible_bytes,
         )

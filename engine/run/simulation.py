@@ -19,7 +19,7 @@ import simpy
 
 from engine.devicetree.fdt_hole import FdtHole
 from engine.devicetree.kdump_fdt import KdumpFdtBuilder, auto_hole_size
-from engine.devicetree.update_progress import TornUpdate
+from engine.devicetree.update_progress import TornCount, TornUpdate
 from engine.errors import InputError
 from engine.kexec.crash_region import CrashRegion, plan_crash_region
 from engine.kexec.elfcorehdr import Elfcorehdr, elfcorehdr_segment_size
@@ -27,6 +27,7 @@ from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
 from engine.machine.block_runs import runs_cover
 from engine.machine.topology import Machine
+from engine.process import UrgentTimeout
 from engine.rng import RandomStreams
 from engine.run.captured_steps import CAPTURED_STEPS
 from engine.run.counters import RunCounters
@@ -41,6 +42,7 @@ from engine.scenario.load import Scenario
 from engine.scenario.machine import machine_for
 from engine.strategies import STRATEGY_CLASSES
 from engine.strategies.base import Process
+from engine.units import delay_until
 from engine.userspace.kdumpctl import KdumpctlLock, kdump_start
 from engine.userspace.udev import Pid1, UdevQueue, default_children_max
 from engine.userspace.uevent import Action, Subsystem, Uevent
@@ -98,6 +100,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self.hole_writes = HoleWrites(self.trace)
         # the RFC's lock-free update in progress (engine.strategies.rfc_hook), if any
         self.torn: TornUpdate | None = None
+        self._torn_cache: tuple[tuple[object, ...], TornCount] | None = None
         self._build_region()
         self._track_missing()
         self.history: list[Readiness] = []
@@ -105,8 +108,8 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self.strategy.start()
         if self.kdump.service_start_s is not None:
             self.env.process(self._service_start(self.kdump.service_start_s))
-        for action in self.actions:
-            self.env.process(self._run_action(action))
+        if self.actions:
+            self.env.process(self._dispatch_actions())
         for probe in scenario.crash.probes:
             self.env.process(self._run_probe(probe.at_s, probe.cpu))
 
@@ -198,7 +201,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
             runs = self.machine.block_runs()
             self._memory_check = (key, runs_cover(img.elfcorehdr_runs, runs))
             self._memory_stale = not runs_cover(runs, img.elfcorehdr_runs)
-        torn = self.torn
+        missing = self._missing_frozen() if usable else frozenset()
         return KdumpState(
             image_loaded=img.loaded,
             image_null=img.null,
@@ -206,10 +209,25 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
             online_threads=self.machine.online_set,
             fdt_threads=self.hole.covered if usable else frozenset(),
             memory_complete=self._memory_check[1],
-            missing_threads=self._missing_frozen() if usable else frozenset(),
-            torn_threads=torn.missing_threads(self.env.now) if torn is not None else frozenset(),
+            missing_threads=missing,
+            torn=self._torn_count(missing),
             memory_stale=self._memory_stale,
         )
+
+    def _torn_count(self, missing: frozenset[int]) -> TornCount | None:
+        """The torn update's per-node thread counts, rebuilt only when threads change."""
+        torn = self.torn
+        if torn is None or not torn.in_force(self.env.now):
+            return None
+        key = (torn, self.machine.cpu_generation, missing)
+        cached = self._torn_cache
+        if cached is None or cached[0] != key:
+            per_core: dict[int, int] = {}
+            for thread in missing:
+                core = self.machine.core_of(thread)
+                per_core[core] = per_core.get(core, 0) + 1
+            cached = self._torn_cache = (key, torn.count(self.machine.online_per_core, per_core))
+        return cached[1]
 
     # online threads without a node in the FDT, kept as threads and FDT nodes change
     def _track_missing(self) -> None:
@@ -283,7 +301,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
             RecordKind.CRASH_PROBE,
             cpu=thread,
             asked=str(cpu),
-            online=thread in self.machine.online_threads,
+            online=thread in self.machine.online_set,
             result=outcome.result,
             cause=outcome.cause,
         )
@@ -295,6 +313,19 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self.probe(cpu)
 
     # ----------------------------------------------------------------- storm
+    def _dispatch_actions(self) -> Process:
+        """Start each DLPAR request at its instant: one waiting process, not one per request
+        (64k pending requests held 64k generators, processes and timeouts from t = 0)."""
+        env = self.env
+        for action in self.actions:  # sorted by time, ties in storm order
+            if action.t_s > env.now:
+                # urgent: a request comes before every other event of its instant (a probe
+                # at a storm's instant sees the request made), as when each had its own
+                # timeout scheduled at t = 0, ahead of all later-scheduled ones
+                yield UrgentTimeout(env, delay_until(env.now, action.t_s))
+            env.process(self._run_action(action))
+        self.actions = []  # all started: a finished run does not keep 64k requests
+
     def _run_action(self, action: HotplugAction) -> Process:
         """One DLPAR request, whole, under the device hotplug lock.
 
@@ -303,7 +334,6 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         the whole request: a core add onlines every thread (``dlpar_online_cpu``)
         before a remove that came 1 ms later may start. Requests queue in order.
         """
-        yield self.env.timeout(action.t_s)
         if action.action == "smt":
             # ppc64_cpu writes each thread's online file; the sysfs write takes the
             # device hotplug lock per thread, not for the switch (simplification:

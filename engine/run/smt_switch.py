@@ -35,7 +35,7 @@ def smt_switch(sim: Simulation, action: HotplugAction) -> Process:
     first = True
     for core in sorted(m.present_cores):
         for index, thread in enumerate(m.threads_of(core)):
-            online = thread in m.online_threads
+            online = thread in m.online_set
             if (index < target) == online:
                 continue
             if not first:
@@ -45,14 +45,14 @@ def smt_switch(sim: Simulation, action: HotplugAction) -> Process:
                 prepare = sim.strategy.before_thread_online(thread)
                 if prepare is not None:
                     yield from prepare
-                if thread in m.online_threads or core not in m.present_cores:
+                if thread in m.online_set or core not in m.present_cores:
                     continue  # a DLPAR remove or another switch got there first
                 m.online_thread(thread)
                 sim.newest_thread = thread
                 sim.refresh()
                 sim.emit_uevent("cpu", "online", thread)
             else:
-                if thread not in m.online_threads or len(m.online_threads) == 1:
+                if thread not in m.online_set or len(m.online_set) == 1:
                     continue
                 m.offline_thread(thread)
                 sim.refresh()

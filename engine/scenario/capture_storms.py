@@ -23,8 +23,8 @@ def read_captures(
 ) -> tuple[CapturedStorm, ...]:
     """Every ``from_capture`` storm, or only ``override`` (a path as the user typed it).
 
-    Errors in a capture name the capture's FILE:LINE; errors in the table name the
-    scenario's.
+    Errors in the table name the scenario's FILE:LINE; errors in a capture name the
+    scenario's FILE:LINE and ``storm[i].from_capture``, then the capture's FILE:LINE.
     """
     if override is not None:
         return _one(r, "--capture", 0, override, Path(override), 0.0, machine, duration)
@@ -55,12 +55,16 @@ def _one(
     machine: MachineSpec,
     duration: float | None,
 ) -> tuple[CapturedStorm, ...]:
-    if None in (machine.smt, machine.cores_present, machine.cores_possible, machine.memory_bytes):
+    shape = (machine.smt, machine.cores_present, machine.cores_possible)
+    if None in (*shape, machine.memory_bytes, machine.memory_block_bytes):
         return ()  # the machine is already reported broken
     try:
         storm = captured_storm(load_capture(path, source), machine, index=index, at_s=at_s)
     except InputError as err:
         r.failed.add(where)
+        if where.startswith("storm"):  # as machine.from_dtb: the scenario and key, then the file
+            line = r.lines.find(where)
+            err = InputError(r.source, str(err), where=f"{where}.from_capture", line=line)
         r.errors.append(err)
         return ()
     if duration is not None and storm.last_s > duration:

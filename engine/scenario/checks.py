@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from engine.errors import InputError
@@ -115,15 +116,33 @@ def check_hole_holds_initial_fdt(
         built = machine_for(machine)
     except (InputError, ValueError):
         return  # reported where the machine is read
-    blob = KdumpFdtBuilder(
-        built, bootargs=bootargs, elfcorehdr_addr=0, elfcorehdr_size=0, crash_base=0, crash_size=0
-    ).build()
-    if hole < len(blob):
+    # the blob is a function of the machine spec, the imported tree and the bootargs:
+    # validate parses a file twice, and a sweep's points mostly share their machine
+    key = (machine, bootargs, hashlib.sha256(built.base_blob).digest() if built.imported else b"")
+    needed = _INITIAL_FDT_BYTES.get(key)
+    if needed is None:
+        needed = len(
+            KdumpFdtBuilder(
+                built,
+                bootargs=bootargs,
+                elfcorehdr_addr=0,
+                elfcorehdr_size=0,
+                crash_base=0,
+                crash_size=0,
+            ).build()
+        )
+        if len(_INITIAL_FDT_BYTES) >= 64:
+            _INITIAL_FDT_BYTES.clear()
+        _INITIAL_FDT_BYTES[key] = needed
+    if hole < needed:
         r.error(
             "kdump.fdt_hole",
             f"{format_size(hole)} cannot hold the machine's initial kdump FDT: "
-            f"at least {len(blob)} bytes ({format_size(len(blob))}) needed",
+            f"at least {needed} bytes ({format_size(needed)}) needed",
         )
+
+
+_INITIAL_FDT_BYTES: dict[tuple[MachineSpec, str, bytes], int] = {}
 
 
 def _machine_failed(r: Reader) -> bool:

@@ -67,16 +67,19 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
         r.error(join(w, "boot_smt"), f"{boot_smt} threads per core: expected 1 to {smt} (SMT{smt})")
     if present is not None and present < 1:
         r.error(join(w, "cores_present"), "at least one core must be present")
+        present = None  # refused: nothing below sizes anything by it
     if possible is not None and present is not None and present > possible:
         r.error(
             join(w, "cores_present"), f"{present} cores present but cores_possible is {possible}"
         )
+        present = None
     if possible is not None and smt is not None and possible * smt > MAX_THREADS:
         r.error(
             join(w, "cores_possible"),
             f"{possible} cores x SMT{smt} = {possible * smt} threads, above the "
             f"{MAX_THREADS} a ppc64 kernel supports (NR_CPUS)",
         )
+        present = None  # refused: the capture replay must not size its boot cores by it
     if block is not None and (block & (block - 1) or block < SECTION_BYTES):
         r.error(join(w, "memory_block"), "must be a power of two, at least 16 MiB (ppc64 section)")
         block = None

@@ -41,8 +41,9 @@ class Strategy:
     def after_thread_offline(self, thread: int) -> Process | None:
         return None
 
-    def after_core_added(self, core: int) -> None:
-        """End of pseries ``dlpar_cpu_add()``, once per core."""
+    def after_core_added(self, core: int) -> Process | None:
+        """End of pseries ``dlpar_cpu_add()``, once per core, still under the device lock."""
+        return None
 
     def after_block_changed(self, block: int, online: bool) -> Process | None:
         """Memory notifier (MEM_ONLINE / MEM_OFFLINE)."""

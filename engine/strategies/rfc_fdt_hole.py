@@ -36,5 +36,7 @@ class RfcFdtHole(Strategy):
             return self.reloads.rule_program(uevent)
         return None
 
-    def after_core_added(self, core: int) -> None:
-        self.sim.env.process(rfc_update_cpus(self.sim, core, self.cpus_props))
+    def after_core_added(self, core: int) -> Process | None:
+        # dlpar_cpu() holds lock_device_hotplug() around dlpar_cpu_add(): the next DLPAR
+        # request waits for the hook to finish
+        return rfc_update_cpus(self.sim, core, self.cpus_props)

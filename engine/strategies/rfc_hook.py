@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.devicetree.update_progress import readd_times
 from engine.process import Process
 
 if TYPE_CHECKING:
@@ -46,15 +45,10 @@ def rfc_update_cpus(sim: Simulation, core: int, cpus_props: int) -> Process:
     if not sim.hole.loaded:
         sim.hole_never_written(reason)
         return
-    nodes = len(sim.machine.present_cores)
     calls_per_node = 1 + len(sim.machine.template.prop_names)
-    update = sim.begin_lockless_update(reason, form="2021")
-    spec = sim.kdump.kernel_update
-    duration_s = spec.fixed_s + update.moved_bytes / spec.bandwidth_bytes_per_s
-    times = readd_times(
-        sim.env.now, duration_s, _CPUS_REBUILD_CALLS + cpus_props, nodes, calls_per_node
+    update = sim.begin_lockless_update(
+        reason, "2021", deletes=_CPUS_REBUILD_CALLS + cpus_props, calls_per_node=calls_per_node
     )
-    for i, t_s in enumerate(times):
-        yield sim.env.timeout(t_s - sim.env.now)
-        sim.node_readded(update, i + 1)
+    # the nodes come back one by one as a function of time (no event per node)
+    yield sim.env.timeout(update.torn.end_s - sim.env.now)
     sim.end_lockless_update(update)
