@@ -113,3 +113,18 @@ def test_a_5000_character_file_name_is_shown_by_its_ends_on_one_short_line(
         assert len(line) < 300, len(line)
         assert f"machine.{key}" in line or f"storm[0].{key}" in line
         assert "xxx...xxx" in line and ".file: cannot read" in line, line
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_memory_past_the_modelled_machine_beside_a_capture_storm_allocates_nothing(
+    tmp_path: Path, command: str
+) -> None:
+    # was: MemoryError under the cap, the replay made a set of 2^63 / 256 MiB = 2^35 blocks
+    scenario(tmp_path)
+    text = (tmp_path / "s.toml").read_text().replace('"8GiB"', str(2**63))
+    (tmp_path / "s.toml").write_text(text)
+    done = cli(command, "s.toml", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-800:]
+    assert f"s.toml:7: machine.memory: {2**63} bytes of memory is more than the 64 TiB" in (
+        done.stderr
+    )
