@@ -138,7 +138,7 @@ class CpuNodeTemplate:
             props.append(("name", unit_name(self.node_name(core, smt)).encode("ascii") + b"\0"))
         return props
 
-    @property
+    @cached_property
     def prop_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.props)
 

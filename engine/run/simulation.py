@@ -324,6 +324,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
                 # timeout scheduled at t = 0, ahead of all later-scheduled ones
                 yield UrgentTimeout(env, delay_until(env.now, action.t_s))
             env.process(self._run_action(action))
+        self.actions = []  # all started: a finished run does not keep 64k requests
 
     def _run_action(self, action: HotplugAction) -> Process:
         """One DLPAR request, whole, under the device hotplug lock.

@@ -130,12 +130,12 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
     for phase in scenario.storms:
         rng = streams.get(f"storm.{phase.index}")
         action = _ACTION[phase.action]
+        name = f"storm[{phase.index}]"  # one string per phase: every record names it
         for i in range(phase.count):
             t_s = phase.at_s + i * phase.every_s
             if phase.jitter_s > 0:
                 t_s += rng.uniform(0.0, phase.jitter_s)
             key = (t_s, 0, phase.index, i)
-            name = f"storm[{phase.index}]"
             if action == "smt":
                 # threads only: no core or memory block comes or goes
                 keyed.append(
@@ -183,12 +183,13 @@ def expand_storm(scenario: Scenario, streams: RandomStreams) -> list[HotplugActi
             deltas[key] = deltas.get(key, 0) + delta
         keys = sorted([*deltas, *(a[0] for a in arrivals if a[1] == kind)])
         counters[kind] = _Counter(start, lo, hi, keys, deltas)
+    churn_names = {c.index: f"churn[{c.index}]" for c in scenario.churn}
     for key, kind, add, index in arrivals:  # phase by phase, each in time order, as drawn
         for delta in (1, -1) if add else (-1, 1):
             if counters[kind].fits(key, delta):
                 counters[kind].insert(key, delta)
                 action = f"{kind}-{'add' if delta > 0 else 'remove'}"
-                keyed.append((key, HotplugAction(key[0], action, f"churn[{index}]")))
+                keyed.append((key, HotplugAction(key[0], action, churn_names[index])))
                 break
     keyed.sort(key=lambda item: item[0])
     return [action for _, action in keyed]

@@ -93,16 +93,20 @@ class Trace:
 
     Stored as columns (issue 10: 64k memory blocks x 5 strategies in 300 MiB): times
     in an ``array('d')``, kinds as one byte each, span ids in an ``array('q')`` (-1:
-    none), and each record's detail as one tuple of values behind a shared, interned
-    tuple of its keys. ``Record`` objects are built when a record is read.
+    none), each record's detail values appended to one flat list (no tuple per
+    record) from the offset ``_first[seq]``, their keys an index into a table of the
+    distinct key tuples. ``Record`` objects are built when a record is read.
     """
 
     def __init__(self) -> None:
         self._t = array("d")
         self._kind = bytearray()
         self._span = array("q")
-        self._detail: list[tuple[object, ...]] = []  # (keys, value, value, ...)
-        self._keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._values: list[object] = []  # every record's detail values, in order
+        self._first = array("Q")  # where record seq's values start in _values
+        self._shape = array("I")  # index of record seq's keys in _key_tuples
+        self._keys: dict[tuple[str, ...], int] = {}
+        self._key_tuples: list[tuple[str, ...]] = []
         self._digest = hashlib.sha256()
         self._hashed = 0  # records already fed to the digest
         self._open: dict[int, RecordKind] = {}  # span id -> its start kind
@@ -141,18 +145,23 @@ class Trace:
     ) -> Record:
         seq = len(self._t)
         names = tuple(detail)
-        keys = self._keys.setdefault(names, names)
+        shape = self._keys.get(names)
+        if shape is None:
+            shape = self._keys[names] = len(self._key_tuples)
+            self._key_tuples.append(names)
         self._t.append(t_s)
         self._kind.append(_KIND_INDEX[kind])
         self._span.append(-1 if span is None else span)
-        self._detail.append((keys, *detail.values()))
+        self._first.append(len(self._values))
+        self._shape.append(shape)
+        self._values.extend(detail.values())
         return Record(seq, t_s, kind, detail, span)
 
     def record(self, seq: int) -> Record:
         """The record at ``seq``, built from the columns."""
-        packed = self._detail[seq]
-        keys = packed[0]
-        detail = dict(zip(keys, packed[1:], strict=True))  # type: ignore[call-overload]
+        keys = self._key_tuples[self._shape[seq]]
+        first = self._first[seq]
+        detail = dict(zip(keys, self._values[first : first + len(keys)], strict=True))
         span = self._span[seq]
         return Record(
             seq, self._t[seq], _KINDS[self._kind[seq]], detail, None if span < 0 else span

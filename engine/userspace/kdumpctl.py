@@ -22,8 +22,6 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-import simpy
-
 from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
 from engine.process import Process
 from engine.run.trace import RecordKind
@@ -33,28 +31,33 @@ if TYPE_CHECKING:
 
 
 class KdumpctlLock:
-    """kdumpctl's ``/run/lock/kdump``: one holder; waiters wake in a seed-drawn order."""
+    """kdumpctl's ``/run/lock/kdump``: one holder; waiters wake in a seed-drawn order.
+
+    A waiter is only its name: the winner's reload is started when it takes the lock
+    (``resume``), not kept as a suspended process, so a backlog of 60k queued reloads
+    (udev-reload, 64k memory blocks) is 60k strings.
+    """
 
     def __init__(self, sim: Simulation) -> None:
         self.env = sim.env
         self.trace = sim.trace
         self.rng = sim.streams.get("kdumpctl.lock")
         self.holder: str | None = None
-        self._waiters: list[tuple[str, simpy.Event]] = []
+        self._waiters: list[str] = []
+        self._sim = sim
 
     @property
     def waiting(self) -> int:
         return len(self._waiters)
 
-    def acquire(self, why: str) -> Process:
-        """``flock -n``; if held, ``flock -w 5`` until the holder exits."""
+    def acquire(self, why: str) -> bool:
+        """``flock -n``: True when taken; if held, ``flock -w 5`` until the holder exits."""
         if self.holder is None:
             self.holder = why
-            return
-        woken = self.env.event()
-        self._waiters.append((why, woken))
+            return True
+        self._waiters.append(why)
         self.trace.add(self.env.now, RecordKind.RELOAD_QUEUED, why=why, waiting=len(self._waiters))
-        yield woken
+        return False
 
     def release(self) -> None:
         """The holder exits: one waiter, drawn at random, takes the lock at once."""
@@ -63,19 +66,34 @@ class KdumpctlLock:
             return
         i = self.rng.randrange(len(self._waiters))
         self._waiters[i], self._waiters[-1] = self._waiters[-1], self._waiters[i]
-        why, woken = self._waiters.pop()
+        why = self._waiters.pop()
         self.holder = why
+        # flock returns in the waiter: its wake-up is an event of this instant, as the
+        # blocked process's would be, and the rest of its reload starts from it
+        woken = self.env.event()
+        woken.callbacks.append(lambda _event: self._resume(why))
         woken.succeed()
+
+    def _resume(self, why: str) -> None:
+        self.env.process(_reload_holding_lock(self._sim, why))
 
 
 def kdumpctl_reload(sim: Simulation, why: str) -> Process:
-    """One ``kdumpctl reload`` process: the instance lock, then unload and load."""
-    lock = sim.kdumpctl_lock
-    yield from lock.acquire(why)
+    """One ``kdumpctl reload`` process: the instance lock, then unload and load.
+
+    Its callers start it and wait for nothing (systemd-run's transient unit, the
+    throttler's last line), so a waiter returns at once and the lock starts the rest
+    when this instance wins it, at the instant the blocked process would have woken.
+    """
+    if sim.kdumpctl_lock.acquire(why):
+        yield from _reload_holding_lock(sim, why)
+
+
+def _reload_holding_lock(sim: Simulation, why: str) -> Process:
     try:
         yield from kdump_reload(sim, why)
     finally:
-        lock.release()
+        sim.kdumpctl_lock.release()
 
 
 def kdump_reload(sim: Simulation, why: str) -> Process:
