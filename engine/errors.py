@@ -59,4 +59,13 @@ class InputError(Exception):
             where = self.where
             parts.append(where if len(where) <= QUOTE_CHARS else where[: QUOTE_CHARS - 3] + "...")
         parts.append(" ".join(self.reason.split()))
-        return ": ".join(parts)
+        return printable(": ".join(parts))
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``): a node
+    name or file name from a user's file must not move the terminal's cursor, clear it
+    or split the one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.machine.block_runs import runs_minus, runs_of
+from engine.machine.block_runs import BlockRunSet, runs_minus, runs_of
 from engine.machine.topology import GIB, MIB, TIB, Machine
 
 BLOCKS = st.sets(st.integers(0, 200), max_size=60)
@@ -17,6 +17,18 @@ BLOCKS = st.sets(st.integers(0, 200), max_size=60)
 @given(BLOCKS, BLOCKS)
 def test_runs_minus_is_the_set_difference(a: set[int], b: set[int]) -> None:
     assert runs_minus(runs_of(a), runs_of(b)) == runs_of(a - b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 20), st.lists(st.tuples(st.booleans(), st.integers(0, 40)), max_size=80))
+def test_a_block_run_set_behaves_as_a_set(boot: int, ops: list[tuple[bool, int]]) -> None:
+    runs, blocks = BlockRunSet(boot), set(range(boot))
+    for add, block in ops:
+        (runs.add if add else runs.discard)(block)
+        (blocks.add if add else blocks.discard)(block)
+        assert len(runs) == len(blocks)
+    assert [b for b in range(42) if b in runs] == sorted(blocks)
+    assert tuple(map(tuple, runs.runs)) == runs_of(blocks)
 
 
 def test_runs_minus_by_hand() -> None:

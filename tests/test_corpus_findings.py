@@ -113,3 +113,38 @@ def test_a_5000_character_file_name_is_shown_by_its_ends_on_one_short_line(
         assert len(line) < 300, len(line)
         assert f"machine.{key}" in line or f"storm[0].{key}" in line
         assert "xxx...xxx" in line and ".file: cannot read" in line, line
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_memory_past_the_modelled_machine_beside_a_capture_storm_allocates_nothing(
+    tmp_path: Path, command: str
+) -> None:
+    # was: MemoryError under the cap, the replay made a set of 2^63 / 256 MiB = 2^35 blocks
+    scenario(tmp_path)
+    text = (tmp_path / "s.toml").read_text().replace('"8GiB"', str(2**63))
+    (tmp_path / "s.toml").write_text(text)
+    done = cli(command, "s.toml", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-800:]
+    assert f"s.toml:7: machine.memory: {2**63} bytes of memory is more than the 64 TiB" in (
+        done.stderr
+    )
+
+
+@pytest.mark.parametrize("control", ["\x1e", "\x1b"])
+def test_a_control_character_in_a_dtb_node_name_is_escaped_in_the_one_line(
+    tmp_path: Path, control: str
+) -> None:
+    # was: the raw character in the message (DTB mutant 7311: "\x1e" split the line for
+    # any reader that splits on it; "\x1b" would drive the user's terminal)
+    import libfdt
+
+    fdt = libfdt.Fdt(bytearray((ROOT / "tests/data/pseries_power9_smp8_max32.dtb").read_bytes()))
+    fdt.set_name(fdt.path_offset("/cpus/PowerPC,POWER9@1"), f"PowerPC,POWER9{control}9")
+    (tmp_path / "m.dtb").write_bytes(bytes(fdt.as_bytearray()))
+    (tmp_path / "s.toml").write_text('[scenario]\nduration = "2s"\n[machine]\nfrom_dtb = "m.dtb"\n')
+    escaped = control.encode("unicode_escape").decode()
+    for args in (("inspect", "m.dtb"), ("validate", "s.toml"), ("run", "s.toml")):
+        done = cli(*args, cwd=tmp_path)
+        assert control not in done.stderr
+        line = the_one_error(done)
+        assert f"/cpus/PowerPC,POWER9{escaped}9: CPU node name is not" in line, line

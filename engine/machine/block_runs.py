@@ -9,9 +9,75 @@ LPAR would make that a 64k-element set per memory event).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 Runs = tuple[tuple[int, int], ...]  # sorted, disjoint (first, last) block runs
+
+
+class BlockRunSet:
+    """A set of block indexes kept as sorted, disjoint, non-adjacent ``[first, last]`` runs
+    and their count: what the machine and a capture replay keep of memory, never one entry
+    per block (2^20 blocks of a 16 TiB LPAR are one run). ``add``/``discard`` of a block
+    already in / not in the set change nothing."""
+
+    __slots__ = ("runs", "_count")
+
+    def __init__(self, count: int = 0) -> None:
+        """Blocks ``0 .. count - 1``."""
+        self.runs: list[list[int]] = [[0, count - 1]] if count > 0 else []
+        self._count = max(count, 0)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, block: object) -> bool:
+        if not isinstance(block, int):
+            return False
+        runs = self.runs
+        i = bisect.bisect_right(runs, [block, float("inf")]) - 1  # the last run starting <= block
+        return i >= 0 and runs[i][1] >= block
+
+    def copy(self) -> BlockRunSet:
+        other = BlockRunSet()
+        other.runs = [list(run) for run in self.runs]
+        other._count = self._count
+        return other
+
+    def add(self, block: int) -> None:
+        if block in self:
+            return
+        runs = self.runs
+        i = bisect.bisect_left(runs, [block, block])  # first run starting after block
+        joins_left = i > 0 and runs[i - 1][1] == block - 1
+        joins_right = i < len(runs) and runs[i][0] == block + 1
+        if joins_left and joins_right:
+            runs[i - 1][1] = runs[i][1]
+            del runs[i]
+        elif joins_left:
+            runs[i - 1][1] = block
+        elif joins_right:
+            runs[i][0] = block
+        else:
+            runs.insert(i, [block, block])
+        self._count += 1
+
+    def discard(self, block: int) -> None:
+        if block not in self:
+            return
+        runs = self.runs
+        i = bisect.bisect_right(runs, [block, float("inf")]) - 1  # the run holding block
+        first, last = runs[i]
+        if first == last:
+            del runs[i]
+        elif block == first:
+            runs[i][0] = block + 1
+        elif block == last:
+            runs[i][1] = block - 1
+        else:
+            runs[i][1] = block - 1
+            runs.insert(i + 1, [block + 1, last])
+        self._count -= 1
 
 
 def runs_cover(outer: Sequence[tuple[int, int]], inner: Sequence[tuple[int, int]]) -> bool:

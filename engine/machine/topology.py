@@ -8,10 +8,10 @@ children, so the newest core comes first and boot cores follow in ascending orde
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 
+from engine.machine.block_runs import BlockRunSet
 from engine.machine.cpu_templates import SMT_WIDTHS, CpuNodeTemplate, builtin_dtb
 
 GIB = 1 << 30
@@ -118,8 +118,7 @@ class Machine:
         # online memory is kept as runs only: sorted, disjoint, non-adjacent [first, last]
         # block runs and their block count, never a set of every block (issue 14: 2^20
         # blocks of a 16 TiB LPAR would be a 2^20-entry set per Machine and per copy)
-        self._block_count = memory_bytes // memory_block_bytes
-        self._runs: list[list[int]] = [[0, self._block_count - 1]] if self._block_count else []
+        self._memory = BlockRunSet(memory_bytes // memory_block_bytes)
         self.cpu_generation = 0
         self.memory_generation = 0
         # threads per core the SMT mode allows (ppc64_cpu --smt=N); DLPAR honours it
@@ -272,20 +271,20 @@ class Machine:
         ``has_block``, ``blocks_count`` and ``block_runs`` are what the model uses)."""
         gen, cached = self._blocks_cache
         if gen != self.memory_generation:
-            cached = frozenset(b for first, last in self._runs for b in range(first, last + 1))
+            cached = frozenset(
+                b for first, last in self._memory.runs for b in range(first, last + 1)
+            )
             self._blocks_cache = (self.memory_generation, cached)
         return cached
 
     def has_block(self, block: int) -> bool:
         """Whether ``block`` is online: a bisect over the runs."""
-        runs = self._runs
-        i = bisect.bisect_right(runs, [block, float("inf")]) - 1  # the last run starting <= block
-        return i >= 0 and runs[i][1] >= block
+        return block in self._memory
 
     @property
     def memory_bytes(self) -> int:
         """Online memory now."""
-        return self._block_count * self.memory_block_bytes
+        return len(self._memory) * self.memory_block_bytes
 
     @property
     def blocks_possible(self) -> int:
@@ -295,7 +294,7 @@ class Machine:
         """Online a memory block (lowest absent index by default), within the possible memory."""
         limit = self.blocks_possible
         if block is None:
-            runs = self._runs
+            runs = self._memory.runs
             free: int | None = 0 if not runs or runs[0][0] > 0 else runs[0][1] + 1
             if free is not None and free >= limit:
                 free = None
@@ -309,65 +308,34 @@ class Machine:
             raise ValueError(f"memory block {block} is outside the possible blocks 0..{limit - 1}")
         elif self.has_block(block):
             raise ValueError(f"memory block {block} is already online")
-        self._block_count += 1
-        self._run_add(block)
+        self._memory.add(block)
         self.memory_generation += 1
         return block
 
     def remove_block(self, block: int) -> None:
         if not self.has_block(block):
             raise ValueError(f"memory block {block} is not online")
-        if self._block_count == 1:
+        if len(self._memory) == 1:
             raise ValueError(f"memory block {block} is the last online block")
-        self._block_count -= 1
-        self._run_remove(block)
+        self._memory.discard(block)
         self.memory_generation += 1
 
     def block_runs(self) -> tuple[tuple[int, int], ...]:
         """The online blocks as sorted, disjoint ``(first, last)`` runs (kept as blocks change)."""
-        return tuple((first, last) for first, last in self._runs)
+        return tuple((first, last) for first, last in self._memory.runs)
 
     @property
     def blocks_count(self) -> int:
-        return self._block_count
+        return len(self._memory)
 
     def highest_block(self) -> int:
         """The highest online block (the last run's end)."""
-        return self._runs[-1][1]
+        return self._memory.runs[-1][1]
 
     def ram_ranges(self) -> list[tuple[int, int]]:
         """(start, size) of the online blocks, adjacent blocks merged, sorted by address."""
         size = self.memory_block_bytes
-        return [(first * size, (last - first + 1) * size) for first, last in self._runs]
-
-    def _run_add(self, block: int) -> None:
-        runs = self._runs
-        i = bisect.bisect_left(runs, [block, block])  # first run starting after block
-        joins_left = i > 0 and runs[i - 1][1] == block - 1
-        joins_right = i < len(runs) and runs[i][0] == block + 1
-        if joins_left and joins_right:
-            runs[i - 1][1] = runs[i][1]
-            del runs[i]
-        elif joins_left:
-            runs[i - 1][1] = block
-        elif joins_right:
-            runs[i][0] = block
-        else:
-            runs.insert(i, [block, block])
-
-    def _run_remove(self, block: int) -> None:
-        runs = self._runs
-        i = bisect.bisect_right(runs, [block, float("inf")]) - 1  # the run holding block
-        first, last = runs[i]
-        if first == last:
-            del runs[i]
-        elif block == first:
-            runs[i][0] = block + 1
-        elif block == last:
-            runs[i][1] = block - 1
-        else:
-            runs[i][1] = block - 1
-            runs.insert(i + 1, [block + 1, last])
+        return [(first * size, (last - first + 1) * size) for first, last in self._memory.runs]
 
     # ------------------------------------------------------------------ misc
     def copy(self) -> Machine:
@@ -377,7 +345,7 @@ class Machine:
         other._present_set = set(self._present_set)
         other._online = set(self._online)
         other._online_in_core = list(self._online_in_core)
-        other._runs = [list(run) for run in self._runs]
+        other._memory = self._memory.copy()
         other._thread_listeners = []
         return other
 

@@ -35,6 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.machine.block_runs import BlockRunSet
 from engine.scenario.capture_read import CapturedUevent, CaptureText, read_capture
 from engine.scenario.model import CapturedStorm, CaptureStep, MachineSpec
 from engine.units import format_size
@@ -81,8 +82,9 @@ class _Replay:
         self.boot_cores = machine.cores_present
         self.present = set(range(machine.cores_present))
         self.online = {t for c in self.present for t in range(c * self.smt, (c + 1) * self.smt)}
-        self.blocks_online = set(range(machine.memory_bytes // block))
-        self.blocks_present = set(self.blocks_online)
+        # runs, not sets: a 16 TiB machine's boot memory is one run of 2^20 blocks
+        self.blocks_online = BlockRunSet(machine.memory_bytes // block)
+        self.blocks_present = self.blocks_online.copy()
         self.peak_blocks = len(self.blocks_online)
         self.steps: list[CaptureStep] = []
         self.ignored: Counter[str] = Counter()

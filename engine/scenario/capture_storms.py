@@ -56,8 +56,11 @@ def _one(
     duration: float | None,
 ) -> tuple[CapturedStorm, ...]:
     shape = (machine.smt, machine.cores_present, machine.cores_possible)
-    if None in (*shape, machine.memory_bytes, machine.memory_block_bytes):
-        return ()  # the machine is already reported broken
+    broken = any(f == "machine" or f.startswith("machine.") for f in r.failed)
+    if broken or None in (*shape, machine.memory_bytes, machine.memory_block_bytes):
+        # the machine is already reported broken: a replay against a refused size (2^63
+        # bytes of memory, 2^66 cores) would allocate for it
+        return ()
     try:
         storm = captured_storm(load_capture(path, source), machine, index=index, at_s=at_s)
     except InputError as err:

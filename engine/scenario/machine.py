@@ -97,6 +97,10 @@ def read_machine(r: Reader, data: dict[str, Any], base_dir: Path | None) -> Any:
             too_large = None if size is None else memory_limit_problem(size, block)
             if too_large:
                 r.error(join(w, key), too_large)
+                if key == "memory":
+                    memory = None  # refused: nothing below sizes anything by it
+                else:
+                    memory_max = None
     if rma is None and memory is not None:
         rma = min(GIB, memory)
     elif rma is not None and memory is not None and rma > memory:

@@ -325,7 +325,8 @@ def _overlap(rng: random.Random, doc: Doc, files: dict) -> str:
     twin = copy.deepcopy(rng.choice(entries))
     if "at" in twin:
         twin["at"] = rng.choice(("0.5s", "0.501s", "1s", "1.001s"))
-    if twin.get("action") in OPPOSITE and rng.random() < 0.6:
+    action = twin.get("action")
+    if isinstance(action, str) and action in OPPOSITE and rng.random() < 0.6:
         twin["action"] = OPPOSITE[twin["action"]]
     if "start" in twin:
         twin["start"] = rng.choice(("0s", "1s"))
