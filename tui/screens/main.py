@@ -29,7 +29,7 @@ from tui.widgets.session_pane import SessionPane
 METRICS_EVERY_FRAMES = 8
 # while playing, the other heavy panels take turns too, so no frame does two of them:
 # frame 0 of 8 metrics, 4 the chart, 2 and 6 the /cpus tree (7.5 a second), the odd
-# ones the timeline's lanes (15 a second)
+# ones the timeline's lanes and the even ones the crash region (15 a second each)
 TREE_EVERY_FRAMES = 4
 LANES_EVERY_FRAMES = 2
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
@@ -118,12 +118,13 @@ class MainScreen(ViewActions):
         follow: bool = False,
         tree: bool = True,
         lanes: bool = True,
+        region: bool = True,
     ) -> None:
         """Panes and header from the sessions; ``stats`` redraws metrics and chart too.
 
-        ``tree`` and ``lanes`` False (playback's in-between frames) leave the /cpus tree
-        and the timeline's lanes as they are. In compare mode the numbers go in one
-        table, and both charts share a y-scale.
+        ``tree``, ``lanes`` and ``region`` False (playback's in-between frames) leave the
+        /cpus tree, the timeline's lanes and the crash region panel as they are. In
+        compare mode the numbers go in one table, and both charts share a y-scale.
         """
         comparing = len(self.runs.sessions) > 1
         y_max = None
@@ -141,6 +142,7 @@ class MainScreen(ViewActions):
                 probe=self.selected_probe if (stats or metrics) else -1,
                 tree=tree or stats,
                 lanes=lanes or stats,
+                region=region or stats,
             )
         table = self.compare_table
         table.display = comparing
@@ -189,6 +191,7 @@ class MainScreen(ViewActions):
                 chart=phase == METRICS_EVERY_FRAMES // 2,
                 tree=phase % TREE_EVERY_FRAMES == TREE_EVERY_FRAMES // 2,
                 lanes=phase % LANES_EVERY_FRAMES == 1,
+                region=phase % LANES_EVERY_FRAMES == 0,
                 follow=True,
             )
 

@@ -108,18 +108,21 @@ class SessionPane(Vertical):
         probe: int | None = -1,
         tree: bool = True,
         lanes: bool = True,
+        region: bool = True,
     ) -> None:
         """Pull the session's state into the widgets; ``metrics`` and ``chart`` redraw those,
-        ``tree`` and ``lanes`` the /cpus tree and the timeline (its cursor included).
+        ``tree``, ``lanes`` and ``region`` the /cpus tree, the timeline (its cursor
+        included) and the crash region (or memory) panel.
 
         Every read is incremental: the tree compares generations, the timeline reads
         the records and readiness segments it has not seen yet.
         """
         s = self.session
-        if self.memory_bar.has_class("-shown"):
-            self.memory_bar.show(s.memory_coverage())
-        else:
-            self.region_bar.show(RegionView.of(s, self.nodes_fit()))
+        if region:
+            if self.memory_bar.has_class("-shown"):
+                self.memory_bar.show(s.memory_coverage())
+            else:
+                self.region_bar.show(RegionView.of(s, self.nodes_fit()))
         if tree:
             self._tree_title()
             self.cpus_tree.sync(s)
@@ -140,5 +143,7 @@ class SessionPane(Vertical):
             self.stats.show_metrics(engine_link.metrics_of(s))
         if chart:
             self.stats.show_chart(s.exposure_series(), s.duration_s, y_max=y_max)
-        if probe != -1:  # -1: leave the detail line as it is
+        if probe is None:  # no probe selected: hide the line, ask the engine nothing
+            self.probe_detail.show_probe([], None, s.now_s)
+        elif probe != -1:  # -1: leave the detail line as it is
             self.probe_detail.show_probe(s.probe_explanations(), probe, s.now_s)
