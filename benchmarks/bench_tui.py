@@ -63,21 +63,37 @@ async def replay(
         screen.playback.clock = time.perf_counter  # live: wall clock and engine budget
         screen.playback.playing = True
         frame_s: list[float] = []
-        engine_s = 0.0
+        engine_s = sync_s = 0.0
         lagging = 0
+        rates: list[float] = []  # the header's "engine xN" while it shows
+        runs = screen.runs
+        advance = runs.advance_to
+
+        def timed_advance(t_s: float, *, budget_s: float | None = None) -> bool:
+            nonlocal engine_s
+            t0 = time.perf_counter()
+            try:
+                return advance(t_s, budget_s=budget_s)
+            finally:
+                engine_s += time.perf_counter() - t0
+
+        runs.advance_to = timed_advance  # type: ignore[method-assign]
         start = time.perf_counter()
         if profile:
             profile.enable()
         while screen.playback.playing and time.perf_counter() - start < max_wall_s:
             t0 = time.perf_counter()
             screen.advance_frames(1)
-            engine_s += time.perf_counter() - t0
-            lagging += screen.playback.engine_rate is not None
+            sync_s += time.perf_counter() - t0
+            if screen.playback.engine_rate is not None:
+                lagging += 1
+                rates.append(screen.playback.engine_rate)
             await render(pilot)
             frame_s.append(time.perf_counter() - t0)
         if profile:
             profile.disable()
         wall = time.perf_counter() - start
+        del runs.advance_to
         return {
             "frames": len(frame_s),
             "wall_s": wall,
@@ -85,9 +101,11 @@ async def replay(
             "p50_ms": 1000 * statistics.median(frame_s),
             "p95_ms": 1000 * statistics.quantiles(frame_s, n=20)[-1],
             "max_ms": 1000 * max(frame_s),
-            "sync_share": engine_s / wall,
+            "engine_share": engine_s / wall,
+            "sync_share": (sync_s - engine_s) / wall,  # widgets pulling engine state
             "sim_s": screen.runs.now_s - start_s,
             "lagging": lagging / len(frame_s),
+            "header_rate": statistics.median(rates) if rates else None,
             "tree_lines": sum(p.cpus_tree.line_count for p in screen.panes),
         }
 
@@ -111,15 +129,20 @@ def main() -> int:
         r = asyncio.run(
             replay(args.strategy, speed, args.compare, args.start, args.seconds, profile)
         )
+        rate = r["header_rate"]
+        shown = f"header 'engine x{rate:.0f}' (median)" if rate is not None else "no lag shown"
         print(
             f"  x{speed:g}: {r['frames']} frames in {r['wall_s']:.2f} s = {r['fps']:.1f} "
             f"frames/s (frame p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max "
-            f"{r['max_ms']:.0f} ms; model + widget sync {100 * r['sync_share']:.0f}%), "
-            f"{r['sim_s']:.1f} s simulated (engine lagging in {100 * r['lagging']:.0f}% of "
-            f"frames), {r['tree_lines']} tree lines"
+            f"{r['max_ms']:.0f} ms); wall time: engine {100 * r['engine_share']:.0f}%, widget "
+            f"sync {100 * r['sync_share']:.0f}%, render and Textual the rest; "
+            f"{r['sim_s']:.1f} s simulated = engine x{r['sim_s'] / r['wall_s']:.0f} "
+            f"(lagging in {100 * r['lagging']:.0f}% of frames, {shown}), "
+            f"{r['tree_lines']} tree lines"
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak RSS {peak_mb:.0f} MB")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"  peak RSS {peak_mb:.0f} MB; load average {load} (the machine may be shared)")
     if profile:
         profile.dump_stats(args.profile)
     return 0

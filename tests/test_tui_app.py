@@ -369,3 +369,26 @@ def test_exports_never_overwrite(tmp_path: Path) -> None:
 
     drive(app, body)
     assert taken.read_bytes() == b"user data"
+
+
+def test_live_playback_measures_each_frames_drawing_and_budgets_the_engine_with_it() -> None:
+    """After a live frame is drawn, playback knows what the drawing took (from the end of
+    the engine's part to the end of the render), and the engine's budget is what is left."""
+    from tui.playback import FRAME_GOAL, MIN_BUDGET_SHARE
+
+    app = make_app(DEFAULT, "udev-reload", speed=10)
+    wall = iter(i / 1000 for i in range(100_000))  # 1 ms per reading of the clock
+
+    async def body(pilot, screen: MainScreen) -> None:
+        playback = screen.playback
+        playback.clock = lambda: next(wall)
+        await pilot.press("p")
+        assert playback._draw_s is None
+        screen.advance_frames(1)
+        await pilot.pause()
+        drawn = playback._draw_s
+        assert drawn is not None and drawn >= 0.001  # at least one reading after the engine
+        expected = max(MIN_BUDGET_SHARE / 30, FRAME_GOAL / 30 - drawn)
+        assert playback.budget_s == pytest.approx(min(expected, 0.75 / 30))
+
+    drive(app, body)

@@ -257,3 +257,58 @@ def test_full_lane_labels_fit() -> None:
     """The gutter holds "udev/throttler" and "kernel update" in full."""
     for name, label in LANES:
         assert len(label) < LABEL_W, name
+
+
+def test_readiness_shading_drawn_frame_by_frame_equals_the_shading_drawn_at_once() -> None:
+    """The shading asks the engine only for the columns that changed since the last draw;
+    at every tenth frame of the default scenario at x10 (1/3 s a frame) every row equals
+    a timeline fed the same session once, from scratch."""
+    from pathlib import Path
+
+    from engine.run.session import Session
+    from engine.scenario.load import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "default.toml")
+    session = Session(scenario, "udev-reload")
+
+    def feed(tl: RaceTimeline) -> None:
+        start = tl.readiness_resume
+        tl.feed(
+            session.records,
+            session.readiness_since(start),
+            session.now_s,
+            session.duration_s,
+            start,
+            exposure_between=session.exposure_between,
+        )
+
+    class Two(App[None]):
+        def compose(self) -> ComposeResult:
+            yield RaceTimeline(id="frames")
+            yield RaceTimeline(id="once")
+
+    async def body() -> None:
+        app = Two()
+        async with app.run_test(size=(LABEL_W + 40, 24)) as pilot:
+            frames = app.query_one("#frames", RaceTimeline)
+            once = app.query_one("#once", RaceTimeline)
+            await pilot.pause()
+            compared = 0
+            for frame in range(1, 91):
+                session.advance_to(frame / 3)
+                feed(frames)
+                for row in range(len(LANES) + 1):
+                    frames.render_line(row)  # drawn every frame, as on screen
+                if frame % 10 == 0:
+                    once.reset()
+                    feed(once)
+                    for row in range(len(LANES) + 1):
+                        assert frames.render_line(row).text == once.render_line(row).text, (
+                            frame,
+                            row,
+                        )
+                    compared += 1
+            assert compared == 9
+            assert "▁" in plot(frames, ROW["readiness"]) or "█" in plot(frames, ROW["readiness"])
+
+    asyncio.run(body())

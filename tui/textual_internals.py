@@ -3,8 +3,8 @@
 The widgets draw line by line for speed and sometimes need what Textual keeps
 private: a reactive set without its watchers or a layout (``set_reactive``),
 the scrollbar update that follows a virtual size (``_scroll_update``), the
-render cache and dirty regions of ``Widget`` (``_render_cache``,
-``_dirty_regions``), the markup flag a ``Static`` renders with
+render cache, dirty regions and line cache of ``Widget`` (``_render_cache``,
+``_dirty_regions``, ``_styles_cache``), the markup flag a ``Static`` renders with
 (``_render_markup``), and, for tests and the benchmark, the compositor's strips
 and one screen update without the pilot's idle sleep.
 
@@ -31,6 +31,7 @@ USED: dict[str, tuple[str, str]] = {
     "_render_cache": ("textual.widget.Widget", "the whole render, for selected text"),
     "_dirty_regions": ("textual.widget.Widget", "forget a region we redraw ourselves"),
     "_render_markup": ("textual.widget.Widget", "render a line as Widget.render would"),
+    "_styles_cache": ("textual.widget.Widget", "empty a removed widget's line cache"),
     "_compositor": ("textual.screen.Screen", "the screen's strips (tests)"),
     "_wait_for_screen": ("textual.pilot.Pilot", "one frame without the idle sleep (bench)"),
     "_on_timer_update": ("textual.screen.Screen", "one frame without the idle sleep (bench)"),
@@ -66,6 +67,19 @@ def forget_dirty_regions(widget: Widget) -> None:
 
 def render_markup(widget: Widget) -> bool:
     return bool(widget._render_markup)
+
+
+def drop_line_caches(widget: Widget) -> None:
+    """Empty the line cache of a widget and its children before they leave the DOM.
+
+    ``StylesCache.get_inner_outer`` is an ``lru_cache(1024)`` on a method, so it keys on
+    the StylesCache itself and keeps the last 1024 widgets' caches alive, every strip
+    they drew included, long after the widgets are gone: ~1 MB per compare pane removed.
+    Emptied, what it keeps is a few hundred bytes each.
+    """
+    for node in widget.walk_children(with_self=True):
+        if isinstance(node, Widget):
+            node._styles_cache.clear()
 
 
 def screen_strips(screen: Any) -> list[Strip]:

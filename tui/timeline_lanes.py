@@ -34,6 +34,7 @@ class Span:
     char: str
     style: str
     rank: int
+    index: int = -1  # its place in its lane's ``spans``
 
 
 @dataclass(slots=True)
@@ -70,7 +71,10 @@ class Lane:
     span_t0s: list[float] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     mark_ts: list[float] = field(default_factory=list)
-    longest_s: float = 0.0
+    # reach[i]: the latest end of the closed spans among spans[0..i] (open ones count as
+    # -inf: they are painted from open_spans). Non-decreasing, so the first span that
+    # can reach a column is a bisection away, however long the spans before it were
+    reach: list[float] = field(default_factory=list)
     open_spans: list[Span] = field(default_factory=list)
     version: int = 0
     dirty_from_s: float | None = None  # earliest time changed since the last cells()
@@ -78,6 +82,7 @@ class Lane:
     _cells: list[Cell] = field(default_factory=list)
     _ranks: list[int] = field(default_factory=list)
     _drawn_now_s: float = 0.0
+    painted_from: int = 0  # the first column the last cells() painted again
 
     def _changed(self, t_s: float) -> None:
         self.version += 1
@@ -85,18 +90,25 @@ class Lane:
             self.dirty_from_s = t_s
 
     def add_span(self, span: Span) -> None:
+        span.index = len(self.spans)
         self.spans.append(span)
         self.span_t0s.append(span.t0_s)
+        before = self.reach[-1] if self.reach else -math.inf
         if span.t1_s is None:
             self.open_spans.append(span)
+            self.reach.append(before)
         else:
-            self.longest_s = max(self.longest_s, span.t1_s - span.t0_s)
+            self.reach.append(max(before, span.t1_s))
         self._changed(span.t0_s)
 
     def close(self, span: Span, t1_s: float) -> None:
         span.t1_s = t1_s
         self.open_spans.remove(span)
-        self.longest_s = max(self.longest_s, t1_s - span.t0_s)
+        reach = self.reach
+        for i in range(span.index, len(reach)):  # spans close mostly in order: a few steps
+            if reach[i] >= t1_s:
+                break
+            reach[i] = t1_s
         self._changed(span.t0_s)
 
     def truncate_spans(self, n: int) -> None:
@@ -105,7 +117,8 @@ class Lane:
             return
         del self.spans[n:]
         del self.span_t0s[n:]
-        self.open_spans = [s for s in self.open_spans if not any(s is r for r in removed)]
+        del self.reach[n:]
+        self.open_spans = [s for s in self.open_spans if s.index < n]
         self._changed(removed[0].t0_s)
 
     def add_mark(self, mark: Mark) -> None:
@@ -133,33 +146,49 @@ class Lane:
             self._ranks[first_col:] = [0] * (width - first_col)
         self.dirty_from_s = None
         self._drawn_now_s = now_s
+        self.painted_from = first_col
         if first_col < width:
             self._paint(first_col, base, spc, width, now_s)
         return list(self._cells)
 
     def _paint(self, first_col: int, base: int, spc: float, width: int, now_s: float) -> None:
-        """Paint columns ``first_col`` .. ``width``; the highest rank wins a column."""
+        """Paint columns ``first_col`` .. ``width``; the highest rank wins a column.
+
+        One column can hold hundreds of readiness segments at x1000, so the loop is
+        written out flat (the same arithmetic as ``column()``).
+        """
         cells, ranks = self._cells, self._ranks
+        floor, ceil = math.floor, math.ceil
 
         def paint(first: int, last: int, char: str, style: str, rank: int) -> None:
-            for col in range(max(first, first_col), min(last, width)):
+            lo = first if first > first_col else first_col
+            hi = last if last < width else width
+            for col in range(lo, hi):
                 if rank >= ranks[col]:
                     ranks[col] = rank
                     cells[col] = (char, style)
 
         t_from = (base + first_col - 1) * spc  # a column early: boundaries round up
         t_right = (base + width) * spc
-        start = bisect.bisect_left(self.span_t0s, t_from - self.longest_s)
+        start = bisect.bisect_left(self.reach, t_from)  # before it: all ended before t_from
         stop = bisect.bisect_right(self.span_t0s, t_right)
+        now_last = floor(now_s / spc + EPS) - base + 1
         for span in [*self.spans[start:stop], *self.open_spans]:
-            if span.t1_s is None:  # open: up to and including now's column
-                first = column(span.t0_s, spc) - base
-                last = max(column(now_s, spc) - base + 1, first + 1)
-            elif span.t1_s < t_from:
+            t1 = span.t1_s
+            first = floor(span.t0_s / spc + EPS) - base
+            if t1 is None:  # open: up to and including now's column
+                last = now_last
+            elif t1 < t_from:
                 continue
             else:
-                first = column(span.t0_s, spc) - base
-                last = max(math.ceil(span.t1_s / spc - EPS) - base, first + 1)
+                last = ceil(t1 / spc - EPS) - base
+            if last <= first:
+                last = first + 1
+            if last - first == 1:  # most spans: one column
+                if first_col <= first < width and span.rank >= ranks[first]:
+                    ranks[first] = span.rank
+                    cells[first] = (span.char, span.style)
+                continue
             paint(first, last, span.char, span.style, span.rank)
         lo = bisect.bisect_left(self.mark_ts, t_from)
         hi = bisect.bisect_left(self.mark_ts, t_right)

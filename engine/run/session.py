@@ -50,6 +50,7 @@ class Session:
         self.sim = Simulation(scenario, strategy, seed)
         self._stepped = 0  # records handed out by step() (or passed by advance_to)
         self._exposure: list[tuple[float, float]] = [(0.0, 0.0)]  # (t, cumulative), closed part
+        self._exposure_t: list[float] = [0.0]  # its times, for bisection
         self._coverage: tuple[object, dict[int, CoreCoverage]] | None = None
 
     # ---------------------------------------------------------------- clock
@@ -195,6 +196,10 @@ class Session:
 
     def exposure_series(self) -> list[tuple[float, float]]:
         """Cumulative exposure (s) at every readiness change, and now: the metric over time."""
+        return [*self._closed_exposure(), self._exposure_now()]
+
+    def _closed_exposure(self) -> list[tuple[float, float]]:
+        """The series up to the last readiness change, summed once per closed segment."""
         history = self.sim.history
         done = len(self._exposure) - 1  # closed segments already summed
         t, total = self._exposure[-1]
@@ -202,8 +207,12 @@ class Session:
             total += seg.exposure_s
             t = seg.t1_s or seg.t0_s
             self._exposure.append((t, total))
-        now = history[-1].closed(self.now_s)
-        return [*self._exposure, (self.now_s, total + now.exposure_s)]
+            self._exposure_t.append(t)
+        return self._exposure
+
+    def _exposure_now(self) -> tuple[float, float]:
+        now = self.sim.history[-1].closed(self.now_s)
+        return (self.now_s, self._exposure[-1][1] + now.exposure_s)
 
     def exposure_between(self, edges_s: Sequence[float]) -> list[float]:
         """Exposure (s) within each ``[edges_s[i], edges_s[i + 1]]``, up to now.
@@ -212,8 +221,9 @@ class Session:
         cumulative exposure is linear there: a reader asking for many small intervals
         (a timeline column each) gets the same integral the metrics take.
         """
-        series = self.exposure_series()
-        times = [t for t, _ in series]
+        closed = self._closed_exposure()  # not copied: a timeline asks every frame
+        times = self._exposure_t
+        last = self._exposure_now()
         now = self.now_s
 
         def cumulative(t_s: float) -> float:
@@ -221,9 +231,7 @@ class Session:
             k = bisect.bisect_right(times, t_s) - 1
             if k < 0:
                 return 0.0
-            if k + 1 >= len(series):
-                return series[-1][1]
-            (t0, e0), (t1, e1) = series[k], series[k + 1]
+            (t0, e0), (t1, e1) = closed[k], closed[k + 1] if k + 1 < len(closed) else last
             return e0 if t1 <= t0 else e0 + (e1 - e0) * (t_s - t0) / (t1 - t0)
 
         values = [cumulative(t) for t in edges_s]

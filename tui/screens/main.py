@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from tui import commands, engine_link, export
+from tui import textual_internals as internals
 from tui.engine_link import Outcome, Record
 from tui.messages import SeekRequested
 from tui.playback import Playback
@@ -26,6 +27,11 @@ from tui.widgets.session_pane import SessionPane
 # most this many frames while playing (and not at all once paused, stepped or seeked);
 # the chart (plotext: ~10-30 ms) is drawn half a period after the metrics
 METRICS_EVERY_FRAMES = 8
+# while playing, the other heavy panels take turns too, so no frame does two of them:
+# frame 0 of 8 metrics, 4 the chart, 2 and 6 the /cpus tree (7.5 a second), the odd
+# ones the timeline's lanes (15 a second)
+TREE_EVERY_FRAMES = 4
+LANES_EVERY_FRAMES = 2
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
 
 
@@ -59,12 +65,16 @@ class MainScreen(ViewActions):
         self.verdict_shown = False
 
     def compose(self) -> ComposeResult:
-        yield SimHeader()
-        with Horizontal(id="panes"):
+        # kept, not queried: every frame reads them, and a query walks the DOM
+        self.header = SimHeader()
+        self.pane_box = Horizontal(id="panes")
+        self.compare_table = CompareTable(id="compare", classes="panel")
+        yield self.header
+        with self.pane_box:
             for i, session in enumerate(self.runs.sessions):
                 yield SessionPane(session, classes="pane second" if i else "pane")
         yield LegendStrip()
-        yield CompareTable(id="compare", classes="panel")
+        yield self.compare_table
         yield Footer()
 
     def on_mount(self) -> None:
@@ -87,10 +97,10 @@ class MainScreen(ViewActions):
     # ---- state -----------------------------------------------------------------------------
     @property
     def panes(self) -> list[SessionPane]:
-        return list(self.query(SessionPane))
+        return [c for c in self.pane_box.children if isinstance(c, SessionPane)]
 
     def _update_header(self) -> None:
-        header = self.query_one(SimHeader)
+        header = self.header
         header.scenario = engine_link.scenario_label(self.runs.scenario, self.runs.path)
         header.strategies = tuple(self.runs.strategies)
         header.now_s = self.runs.now_s
@@ -106,10 +116,14 @@ class MainScreen(ViewActions):
         metrics: bool = False,
         chart: bool = False,
         follow: bool = False,
+        tree: bool = True,
+        lanes: bool = True,
     ) -> None:
         """Panes and header from the sessions; ``stats`` redraws metrics and chart too.
 
-        In compare mode the numbers go in one table, and both charts share a y-scale.
+        ``tree`` and ``lanes`` False (playback's in-between frames) leave the /cpus tree
+        and the timeline's lanes as they are. In compare mode the numbers go in one
+        table, and both charts share a y-scale.
         """
         comparing = len(self.runs.sessions) > 1
         y_max = None
@@ -125,10 +139,12 @@ class MainScreen(ViewActions):
                 follow=follow,
                 y_max=y_max,
                 probe=self.selected_probe if (stats or metrics) else -1,
+                tree=tree or stats,
+                lanes=lanes or stats,
             )
-        table = self.query_one(CompareTable)
+        table = self.compare_table
         table.display = comparing
-        self.query_one("#panes").set_class(comparing, "-comparing")
+        self.pane_box.set_class(comparing, "-comparing")
         if comparing and (stats or metrics):
             table.show(
                 self.runs.strategies,
@@ -143,7 +159,7 @@ class MainScreen(ViewActions):
         from rich.console import Console
 
         console = Console(width=200, record=True, file=io.StringIO())
-        console.print(self.query_one(CompareTable).table)
+        console.print(self.compare_table.table)
         return console.export_text()
 
     def advance_frames(self, count: int = 1) -> None:
@@ -152,6 +168,7 @@ class MainScreen(ViewActions):
         Live (the playback has a clock) the engine gets a wall-clock budget per frame
         and time shown is the time the engine reached, never ahead of it.
         """
+        clock = self.playback.clock
         for _ in range(count):
             if not self.playback.playing:
                 return
@@ -159,17 +176,25 @@ class MainScreen(ViewActions):
             target = min(before + self.playback.frame_step_s(), self.runs.duration_s)
             self.runs.advance_to(target, budget_s=self.playback.budget_s)
             self.playback.reached(target - before, self.runs.now_s - before)
+            if clock is not None:  # what drawing takes: from here to the end of the render
+                self.call_after_refresh(self._frame_drawn, clock())
             self.frames += 1
             if self.runs.finished:
                 self.playback.playing = False
                 self.call_later(self.maybe_verdict)
             phase = self.frames % METRICS_EVERY_FRAMES
-            self._sync(  # metrics and chart never on the same frame
+            self._sync(  # metrics, chart and tree never on the same frame; lanes on odd ones
                 stats=self.runs.finished,
                 metrics=phase == 0,
                 chart=phase == METRICS_EVERY_FRAMES // 2,
+                tree=phase % TREE_EVERY_FRAMES == TREE_EVERY_FRAMES // 2,
+                lanes=phase % LANES_EVERY_FRAMES == 1,
                 follow=True,
             )
+
+    def _frame_drawn(self, engine_done_s: float) -> None:
+        if self.playback.clock is not None:
+            self.playback.drawn(self.playback.clock() - engine_done_s)
 
     def seek(self, t_s: float) -> None:
         """Move every session to ``t_s`` (back = replay from 0)."""
@@ -220,11 +245,13 @@ class MainScreen(ViewActions):
     async def action_toggle_compare(self) -> None:
         if len(self.runs.sessions) > 1:
             self.runs.drop_second()
-            await self.panes[1].remove()
+            pane = self.panes[1]
+            internals.drop_line_caches(pane)  # Textual would keep them (1024 widgets' worth)
+            await pane.remove()
         else:
             other = self.compare_with or default_partner(self.runs.strategies[0])
             session = self.runs.add(other)
-            await self.query_one("#panes").mount(SessionPane(session, classes="pane second"))
+            await self.pane_box.mount(SessionPane(session, classes="pane second"))
             self._apply_compact()
         self._sync(stats=True)
 

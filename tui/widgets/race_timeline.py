@@ -121,12 +121,15 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.exposure_between: Callable[[Sequence[float]], list[float]] | None = None
         self._cache: dict[int, tuple[tuple[Any, ...], Strip]] = {}
         self._drawn_cursor: int | None = None
+        # (view, exposure per column) the readiness shading last asked the engine for
+        self._shade_cache: tuple[tuple[float, float, int] | None, list[float]] = (None, [])
 
     # ---- data in -------------------------------------------------------------------------
     def reset(self) -> None:
         """A new run: forget every lane (zoom and scroll stay)."""
         self.lanes = Lanes()
         self._cache.clear()
+        self._shade_cache = (None, [])
         self.now_s = 0.0
         self.refresh()
 
@@ -292,25 +295,34 @@ class RaceTimeline(ScrollView, can_focus=True):
             lane = self.lanes.lanes[LANES[row - AXIS_ROWS][0]]
             cells = lane.cells(self.t_left_s, spc, width, self.now_s)
             if lane.name == "readiness":
-                cells = self._shade(cells, spc, width)
+                cells = self._shade(cells, spc, width, lane.painted_from)
         strip = strip_of(cells)
         self._cache[row] = (key, strip)
         return strip
 
-    def _shade(self, cells: list[Cell], spc: float, width: int) -> list[Cell]:
+    def _shade(self, cells: list[Cell], spc: float, width: int, painted_from: int) -> list[Cell]:
         """Each readiness column as tall as its share of time with no dump (the engine's
-        exposure over the column), so a 5 ms window at 1 s a column is a sliver."""
+        exposure over the column), so a 5 ms window at 1 s a column is a sliver.
+
+        The engine is asked only for the columns from ``painted_from`` on (the lane's
+        readiness changed nowhere before it); the others keep last time's answer.
+        """
         if self.exposure_between is None:
             return cells
         left = round(self.t_left_s / spc) * spc
         last = min(width, max(column(self.now_s, spc) - round(self.t_left_s / spc) + 1, 0))
         if last <= 0:
             return cells
-        edges = [left + i * spc for i in range(last + 1)]
-        exposure = self.exposure_between(edges)
+        view = (left, spc, width)
+        known_view, known = self._shade_cache
+        keep = min(painted_from, len(known), last) if known_view == view else 0
+        edges = [left + i * spc for i in range(keep, last + 1)]
+        exposure = known[:keep] + self.exposure_between(edges)
+        self._shade_cache = (view, exposure)
         style = legend.NO_DUMP.style
         for i, e in enumerate(exposure):
-            span = min(edges[i + 1], self.now_s) - edges[i]
+            t0 = left + i * spc
+            span = min(t0 + spc, self.now_s) - t0
             if span <= 0:
                 continue
             if e > 0:

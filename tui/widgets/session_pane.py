@@ -34,15 +34,22 @@ class SessionPane(Vertical):
         self.session = session
         self._fit: tuple[int | None, int | None] = (None, None)  # (hole generation, nodes)
         self.comparing = False
+        # kept, not queried: sync() reads them every frame and a query walks the DOM
+        self.region_bar = RegionBar(classes="panel")
+        self.memory_bar = MemoryBar(classes="panel")
+        self.cpus_tree = CpusTree(classes="panel")
+        self.stats = StatsPanel(classes="panel")
+        self.timeline = RaceTimeline(classes="panel")
+        self.probe_detail = ProbeDetail()
 
     def compose(self) -> ComposeResult:
-        yield RegionBar(classes="panel")
-        yield MemoryBar(classes="panel")
+        yield self.region_bar
+        yield self.memory_bar
         with Horizontal(id="middle"):
-            yield CpusTree(classes="panel")
-            yield StatsPanel(classes="panel")
-        yield RaceTimeline(classes="panel")
-        yield ProbeDetail()
+            yield self.cpus_tree
+            yield self.stats
+        yield self.timeline
+        yield self.probe_detail
 
     def toggle_memory(self) -> None:
         """The memory view in place of the crash region, or back."""
@@ -76,30 +83,6 @@ class SessionPane(Vertical):
         if self.cpus_tree.border_title != title:
             self.cpus_tree.border_title = title
 
-    @property
-    def region_bar(self) -> RegionBar:
-        return self.query_one(RegionBar)
-
-    @property
-    def memory_bar(self) -> MemoryBar:
-        return self.query_one(MemoryBar)
-
-    @property
-    def probe_detail(self) -> ProbeDetail:
-        return self.query_one(ProbeDetail)
-
-    @property
-    def cpus_tree(self) -> CpusTree:
-        return self.query_one(CpusTree)
-
-    @property
-    def timeline(self) -> RaceTimeline:
-        return self.query_one(RaceTimeline)
-
-    @property
-    def stats(self) -> StatsPanel:
-        return self.query_one(StatsPanel)
-
     def replace_session(self, session: Any) -> None:
         """A restarted (or re-strategied) run: clear what belonged to the old one."""
         self.session = session
@@ -123,8 +106,11 @@ class SessionPane(Vertical):
         follow: bool = False,
         y_max: float | None = None,
         probe: int | None = -1,
+        tree: bool = True,
+        lanes: bool = True,
     ) -> None:
-        """Pull the session's state into the widgets; ``metrics`` and ``chart`` redraw those.
+        """Pull the session's state into the widgets; ``metrics`` and ``chart`` redraw those,
+        ``tree`` and ``lanes`` the /cpus tree and the timeline (its cursor included).
 
         Every read is incremental: the tree compares generations, the timeline reads
         the records and readiness segments it has not seen yet.
@@ -134,18 +120,20 @@ class SessionPane(Vertical):
             self.memory_bar.show(s.memory_coverage())
         else:
             self.region_bar.show(RegionView.of(s, self.nodes_fit()))
-        self._tree_title()
-        self.cpus_tree.sync(s)
+        if tree:
+            self._tree_title()
+            self.cpus_tree.sync(s)
         timeline = self.timeline
-        start = timeline.readiness_resume
-        timeline.feed(
-            s.records,
-            s.readiness_since(start),
-            s.now_s,
-            s.duration_s,
-            start,
-            exposure_between=s.exposure_between,
-        )
+        if lanes:
+            start = timeline.readiness_resume
+            timeline.feed(
+                s.records,
+                s.readiness_since(start),
+                s.now_s,
+                s.duration_s,
+                start,
+                exposure_between=s.exposure_between,
+            )
         if follow:
             timeline.follow_cursor()
         if metrics:
