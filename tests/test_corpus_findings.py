@@ -148,3 +148,14 @@ def test_a_control_character_in_a_dtb_node_name_is_escaped_in_the_one_line(
         assert control not in done.stderr
         line = the_one_error(done)
         assert f"/cpus/PowerPC,POWER9{escaped}9: CPU node name is not" in line, line
+
+
+def test_an_expense_warning_names_a_control_character_file_escaped(tmp_path: Path) -> None:
+    # errors escape non-printables (above); the warning line names the file the same way
+    name = "s\x1b[2J.toml"
+    text = '[scenario]\nduration = "2s"\n[machine]\nsmt = 1\ncores_present = 1\n'
+    text += 'cores_possible = 2\nmemory = "2GiB"\n[crash]\nmonte_carlo = 5000000\n'
+    (tmp_path / name).write_text(text)
+    done = cli("validate", name, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stderr and "s\\x1b[2J.toml: warning: crash.monte_carlo" in done.stderr

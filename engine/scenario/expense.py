@@ -7,6 +7,7 @@ warning names what is large, how large, and the work it means per strategy.
 
 from __future__ import annotations
 
+from engine.errors import printable, shown_path
 from engine.scenario.model import Scenario
 
 PROBES_WARN = 10_000  # crash probes: one SimPy process and one outcome each
@@ -18,7 +19,7 @@ EVENTS_WARN = 50_000  # hotplug events per strategy (churn counted as expected)
 def expense_warnings(scenario: Scenario, strategies: int | None = None) -> list[str]:
     """One line per expensive part, ``FILE: warning: WHAT: ESTIMATE``; empty when cheap."""
     runs = strategies if strategies is not None else len(scenario.strategies)
-    head = f"{scenario.source}: warning"
+    head = f"{printable(shown_path(scenario.source))}: warning"  # as errors name the file
     out = []
     probes = len(scenario.crash.probes)
     if probes > PROBES_WARN:
