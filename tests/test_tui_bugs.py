@@ -240,3 +240,39 @@ def test_dtb_at_an_unloaded_instant_says_so_on_stderr(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "not live: the FDT of the last load (image unloaded)" in done.stderr
     assert out.stat().st_size > 0
+
+
+def test_compare_mode_at_80x24_keeps_both_timelines_and_the_key_figures() -> None:
+    """Tried under tmux: at 80x24 compare mode's 14-row table left no room for the
+    timelines. Compact, it keeps its first rows (exposure, at risk) and both timelines
+    show their first lanes."""
+    app = make_app(DEFAULT, "udev-reload", at=5.9, compare="fdt-hole")
+
+    async def body(pilot, screen: MainScreen) -> None:
+        await pilot.pause()
+        text = screen_text(app)
+        assert text.count("race timeline") == 2
+        assert text.count("│hotplug") == 2
+        assert "│ exposure" in text and "│ at risk" in text
+
+    drive(app, body, size=(80, 24))
+
+
+def test_compare_table_shows_the_fdt_peak_difference_as_a_size() -> None:
+    """The FDT peak's difference read ``-756`` (bytes, unsaid): it is a size."""
+    from tui.widgets.compare_table import numbers_table
+
+    app = make_app(MIXED, "fdt-hole", at=30.0, compare="udev-reload")
+
+    async def body(pilot, screen: MainScreen) -> None:
+        a, b = (s.metrics(monte_carlo_runs=0) for s in screen.runs.sessions)
+        d = b.fdt_hole.peak_used_bytes - a.fdt_hole.peak_used_bytes
+        assert d != 0
+        table = screen.compare_table_text()
+        row = next(line for line in table.splitlines() if "FDT peak" in line)
+        from tui import fmt
+
+        assert row.rstrip().endswith(("+" if d > 0 else "-") + fmt.size(abs(d)))
+        assert numbers_table(screen.runs.strategies, [a, b]).row_count > 10
+
+    drive(app, body, size=(160, 50))

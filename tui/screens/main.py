@@ -89,7 +89,7 @@ class MainScreen(ViewActions):
 
     def _apply_compact(self) -> None:
         compact = self.size.height < COMPACT_BELOW_ROWS
-        for widget in self.query("RegionBar, StatsPanel, RaceTimeline"):
+        for widget in self.query("RegionBar, StatsPanel, RaceTimeline, CompareTable"):
             if widget.has_class("-compact") != compact:
                 widget.set_class(compact, "-compact")
                 widget.refresh(layout=True)

@@ -24,6 +24,7 @@ class Row:
     value: Callable[[Metrics], float | int | None]
     show: Callable[[Metrics], str]
     worse_when_higher: bool | None = True  # is more bad? None: neither (just the difference)
+    in_bytes: bool = False  # the difference is a size: shown with its unit
 
 
 def _get(*path: str) -> Callable[[Metrics], Any]:
@@ -88,7 +89,7 @@ ROWS: tuple[Row, ...] = (
     Row("kernel updates", _get("kernel_updates"), _n(("kernel_updates",)), None),
     Row("NOSPACE", _get("fdt_hole", "nospace"), _n(("fdt_hole", "nospace"))),
     Row("dropped uevents", _get("dropped_uevents"), _n(("dropped_uevents",))),
-    Row("FDT peak", _get("fdt_hole", "peak_used_bytes"), _fill, None),
+    Row("FDT peak", _get("fdt_hole", "peak_used_bytes"), _fill, None, in_bytes=True),
     Row("settle", _get("settle_s"), _s(("settle_s",))),
 )
 VERDICT_ROWS: tuple[Row, ...] = (
@@ -104,7 +105,10 @@ def _difference(row: Row, a: Metrics, b: Metrics) -> Text:
     d = vb - va
     if d == 0:
         return Text("=")
-    text = f"{d:+.3f}" if isinstance(d, float) else f"{d:+d}"
+    if row.in_bytes:
+        text = ("+" if d > 0 else "-") + fmt.size(abs(int(d)))
+    else:
+        text = f"{d:+.3f}" if isinstance(d, float) else f"{d:+d}"
     if row.worse_when_higher is None:
         return Text(text)
     better = (d < 0) == row.worse_when_higher
@@ -134,6 +138,7 @@ class CompareTable(Static):
 
     DEFAULT_CSS = """
     CompareTable { height: auto; max-height: 15; padding: 0 1; border: round $primary-darken-1; }
+    CompareTable.-compact { max-height: 7; }
     """
 
     def show(self, strategies: Sequence[str], metrics: Sequence[Metrics]) -> None:
