@@ -372,23 +372,26 @@ def test_exports_never_overwrite(tmp_path: Path) -> None:
 
 
 def test_live_playback_measures_each_frames_drawing_and_budgets_the_engine_with_it() -> None:
-    """After a live frame is drawn, playback knows what the drawing took (from the end of
-    the engine's part to the end of the render), and the engine's budget is what is left."""
-    from tui.playback import FRAME_GOAL, MIN_BUDGET_SHARE
+    """After a live frame is drawn, playback knows what the frame took beyond the engine's
+    budget (to the end of the render), and the next budget is what is left."""
+    from tui.playback import FRAME_GOAL, MIN_BUDGET_SHARE, START_DRAW_SHARE
 
     app = make_app(DEFAULT, "udev-reload", speed=10)
-    wall = iter(i / 1000 for i in range(100_000))  # 1 ms per reading of the clock
+    now = [0.0]
 
     async def body(pilot, screen: MainScreen) -> None:
         playback = screen.playback
-        playback.clock = lambda: next(wall)
+        playback.clock = lambda: now[0]
         await pilot.press("p")
         assert playback._draw_s is None
-        screen.advance_frames(1)
+        screen.advance_frames(1)  # began at 0 s with a budget of 85% - 45% of 1/30 s
+        now[0] = 0.030  # the render ends 30 ms after the frame began
         await pilot.pause()
-        drawn = playback._draw_s
-        assert drawn is not None and drawn >= 0.001  # at least one reading after the engine
-        expected = max(MIN_BUDGET_SHARE / 30, FRAME_GOAL / 30 - drawn)
-        assert playback.budget_s == pytest.approx(min(expected, 0.75 / 30))
+        budget = (FRAME_GOAL - START_DRAW_SHARE) / 30  # 13.3 ms
+        assert playback._draw_s == pytest.approx(0.030 - budget)  # 16.7 ms past it
+        # next: 85% of 33.3 ms - 16.7 ms = 11.7 ms, above the 5 ms floor
+        assert playback.budget_s == pytest.approx(
+            max(MIN_BUDGET_SHARE / 30, FRAME_GOAL / 30 - (0.030 - budget))
+        )
 
     drive(app, body)

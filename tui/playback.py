@@ -5,8 +5,9 @@ timer and call the screen's ``advance_frames()`` instead, so nothing depends on
 wall time. An injected ``clock`` (seconds, monotonic) makes playback live: a
 late frame catches up instead of slowing the simulation, and the engine gets a
 wall-clock budget: what is left of ``FRAME_GOAL`` of a frame once drawing (the
-widgets' sync and the screen's render, measured each frame by ``drawn()``) has
-had its share, between ``MIN_BUDGET_SHARE`` and ``MAX_BUDGET_SHARE`` of a frame.
+widgets' sync, the screen's render and the engine's overshoot past its budget,
+measured each frame by ``drawn()``) has had its share, between
+``MIN_BUDGET_SHARE`` and ``MAX_BUDGET_SHARE`` of a frame.
 So frames keep coming when the engine is slower than the speed asked for, and the
 engine gets every bit of a frame that drawing leaves. Without a clock each frame
 is exactly ``1 / fps`` of wall time and the engine always reaches its target.
@@ -60,7 +61,8 @@ class Playback:
         return min(MAX_BUDGET_SHARE * dt, max(MIN_BUDGET_SHARE * dt, FRAME_GOAL * dt - draw_s))
 
     def drawn(self, draw_s: float) -> None:
-        """The last frame's drawing (widget sync and the screen's render) took ``draw_s``."""
+        """The last frame took ``draw_s`` beyond its engine budget (widget sync, the
+        screen's render, and whatever the engine ran past its budget)."""
         known = self._draw_s
         if known is None or draw_s > known:
             self._draw_s = draw_s

@@ -176,10 +176,14 @@ class MainScreen(ViewActions):
                 return
             before = self.runs.now_s
             target = min(before + self.playback.frame_step_s(), self.runs.duration_s)
-            self.runs.advance_to(target, budget_s=self.playback.budget_s)
+            budget_s = self.playback.budget_s
+            started_s = clock() if clock is not None else 0.0
+            self.runs.advance_to(target, budget_s=budget_s)
             self.playback.reached(target - before, self.runs.now_s - before)
-            if clock is not None:  # what drawing takes: from here to the end of the render
-                self.call_after_refresh(self._frame_drawn, clock())
+            if clock is not None and budget_s is not None:
+                # what the frame took beyond the engine's budget, to the end of the
+                # render: drawing, and the engine's overshoot past its last event
+                self.call_after_refresh(self._frame_drawn, started_s + budget_s)
             self.frames += 1
             if self.runs.finished:
                 self.playback.playing = False
@@ -195,9 +199,9 @@ class MainScreen(ViewActions):
                 follow=True,
             )
 
-    def _frame_drawn(self, engine_done_s: float) -> None:
+    def _frame_drawn(self, budget_end_s: float) -> None:
         if self.playback.clock is not None:
-            self.playback.drawn(self.playback.clock() - engine_done_s)
+            self.playback.drawn(max(self.playback.clock() - budget_end_s, 0.0))
 
     def seek(self, t_s: float) -> None:
         """Move every session to ``t_s`` (back = replay from 0)."""
