@@ -119,28 +119,32 @@ class MainScreen(ViewActions):
         tree: bool = True,
         lanes: bool = True,
         region: bool = True,
+        only_pane: int | None = None,
     ) -> None:
         """Panes and header from the sessions; ``stats`` redraws metrics and chart too.
 
         ``tree``, ``lanes`` and ``region`` False (playback's in-between frames) leave the
         /cpus tree, the timeline's lanes and the crash region panel as they are. In
         compare mode the numbers go in one table, and both charts share a y-scale.
+        ``only_pane``: the chart and tree of that pane only (compare mode's panes take
+        turns with them while playing: two plotext charts in one frame cost ~32 ms).
         """
         comparing = len(self.runs.sessions) > 1
         y_max = None
         if comparing and (stats or chart):
             y_max = max(s.exposure_series()[-1][1] for s in self.runs.sessions)
-        for pane, session in zip(self.panes, self.runs.sessions, strict=False):
+        for index, (pane, session) in enumerate(zip(self.panes, self.runs.sessions, strict=False)):
+            mine = only_pane is None or only_pane == index
             if pane.session is not session:
                 pane.replace_session(session)
             pane.comparing = comparing
             pane.sync(
                 metrics=(stats or metrics) and not comparing,
-                chart=stats or chart,
+                chart=stats or (chart and mine),
                 follow=follow,
                 y_max=y_max,
                 probe=self.selected_probe if (stats or metrics) else -1,
-                tree=tree or stats,
+                tree=tree and mine or stats,
                 lanes=lanes or stats,
                 region=region or stats,
             )
@@ -189,6 +193,9 @@ class MainScreen(ViewActions):
                 self.playback.playing = False
                 self.call_later(self.maybe_verdict)
             phase = self.frames % METRICS_EVERY_FRAMES
+            panes = len(self.panes)
+            # compare mode: one pane's chart and tree per cycle, the panes in turn
+            turn = (self.frames // METRICS_EVERY_FRAMES) % panes if panes > 1 else None
             self._sync(  # metrics, chart and tree never on the same frame; lanes on odd ones
                 stats=self.runs.finished,
                 metrics=phase == 0,
@@ -197,6 +204,7 @@ class MainScreen(ViewActions):
                 lanes=phase % LANES_EVERY_FRAMES == 1,
                 region=phase % LANES_EVERY_FRAMES == 0,
                 follow=True,
+                only_pane=turn,
             )
 
     def _frame_drawn(self, budget_end_s: float) -> None:
