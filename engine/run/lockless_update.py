@@ -82,8 +82,7 @@ class LocklessUpdates:
             overlaps_load=overlaps,
         )
         result, moved_bytes = self.update_fdt_in_place(form=form)
-        spec = self.kdump.kernel_update
-        duration_s = spec.fixed_s + moved_bytes / spec.bandwidth_bytes_per_s
+        duration_s = self.kdump.kernel_update.duration_s(moved_bytes)
         torn = TornUpdate.spread(
             span_of_writes, order, self.machine.smt, duration_s, deletes, calls_per_node
         )

@@ -91,6 +91,10 @@ class KernelUpdateSpec:
     # (3.3-5.5 GB/s, with and without the other core busy); we take the low end
     bandwidth_bytes_per_s: float = 3.0 * GIB
 
+    def duration_s(self, moved_bytes: int) -> float:
+        """One in-kernel update: the fixed cost plus the bytes moved at the bandwidth."""
+        return self.fixed_s + moved_bytes / self.bandwidth_bytes_per_s
+
 
 @dataclass(frozen=True)
 class KdumpSpec:

@@ -44,6 +44,5 @@ def kernel_update(sim: Simulation, what: str, *, reason: str) -> Process:
             sim.skip_update_without_hotplug_support(HOLDER, what, reason)
             return
         update = sim.begin_kernel_update(HOLDER, what, reason, null_image=True)
-        spec = sim.kdump.kernel_update
-        yield sim.env.timeout(spec.fixed_s + update.moved_bytes / spec.bandwidth_bytes_per_s)
+        yield sim.env.timeout(sim.kdump.kernel_update.duration_s(update.moved_bytes))
         sim.end_kernel_update(update)
