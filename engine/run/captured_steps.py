@@ -58,10 +58,7 @@ def block_online(sim: Simulation, action: HotplugAction) -> Process:
         return
     m.add_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
-    sim.refresh()
-    notifier = sim.strategy.after_block_changed(block, True)
-    if notifier is not None:
-        yield from notifier
+    yield from sim.memory_notifier(block, True)
     sim.emit_uevent("memory", "online", block)
 
 
@@ -73,10 +70,7 @@ def block_offline(sim: Simulation, action: HotplugAction) -> Process:
         return
     m.remove_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)
-    sim.refresh()
-    notifier = sim.strategy.after_block_changed(block, False)
-    if notifier is not None:
-        yield from notifier
+    yield from sim.memory_notifier(block, False)
     sim.emit_uevent("memory", "offline", block)
 
 

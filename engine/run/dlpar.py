@@ -105,6 +105,14 @@ class DlparRequests:
         if teardown is not None:
             yield from teardown
 
+    def memory_notifier(self, block: int, online: bool) -> Process:
+        """The block is on or off line: readiness, then the memory notifier
+        (MEM_ONLINE / MEM_OFFLINE: crash hotplug's handler), before its uevent."""
+        self.refresh()
+        notifier = self.strategy.after_block_changed(block, online)
+        if notifier is not None:
+            yield from notifier
+
     def _block_change(self, action: HotplugAction, *, online: bool) -> Process:
         """Add: ``add`` uevent (block device registered), online, ``online`` uevent.
 
@@ -123,10 +131,7 @@ class DlparRequests:
             block = m.highest_block()
             m.remove_block(block)
             self.trace.add(self.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)
-        self.refresh()
-        notifier = self.strategy.after_block_changed(block, online)
-        if notifier is not None:
-            yield from notifier
+        yield from self.memory_notifier(block, online)
         if online:
             self.emit_uevent(Subsystem.MEMORY, Action.ONLINE, block)
         else:
