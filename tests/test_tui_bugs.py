@@ -11,7 +11,8 @@ import pytest
 
 from tests.test_tui_app import drive, screen_text
 from tui.factory import make_app
-from tui.screens.main import METRICS_EVERY_FRAMES, MainScreen
+from tui.frame_cycle import METRICS_EVERY_FRAMES
+from tui.screens.main import MainScreen
 from tui.widgets.header import SimHeader
 
 ROOT = Path(__file__).resolve().parent.parent

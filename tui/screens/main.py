@@ -12,6 +12,7 @@ from textual.widgets import Footer
 from tui import commands, engine_link, export
 from tui import textual_internals as internals
 from tui.engine_link import Outcome, Record
+from tui.frame_cycle import frame_turn
 from tui.messages import SeekRequested
 from tui.playback import Playback
 from tui.runs import Runs
@@ -23,15 +24,6 @@ from tui.widgets.header import SimHeader
 from tui.widgets.legend_strip import LegendStrip
 from tui.widgets.session_pane import SessionPane
 
-# ~4 refreshes per second at 30 frames/s: the stats and the chart lag the clock by at
-# most this many frames while playing (and not at all once paused, stepped or seeked);
-# the chart (plotext: ~10-30 ms) is drawn half a period after the metrics
-METRICS_EVERY_FRAMES = 8
-# while playing, the other heavy panels take turns too, so no frame does two of them:
-# frame 0 of 8 metrics, 4 the chart, 2 and 6 the /cpus tree (7.5 a second), the odd
-# ones the timeline's lanes and the even ones the crash region (15 a second each)
-TREE_EVERY_FRAMES = 4
-LANES_EVERY_FRAMES = 2
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
 
 
@@ -126,8 +118,7 @@ class MainScreen(ViewActions):
         ``tree``, ``lanes`` and ``region`` False (playback's in-between frames) leave the
         /cpus tree, the timeline's lanes and the crash region panel as they are. In
         compare mode the numbers go in one table, and both charts share a y-scale.
-        ``only_pane``: the chart and tree of that pane only (compare mode's panes take
-        turns with them while playing: two plotext charts in one frame cost ~32 ms).
+        ``only_pane``: the chart and tree of that pane only (``tui.frame_cycle``).
         """
         comparing = len(self.runs.sessions) > 1
         y_max = None
@@ -192,19 +183,16 @@ class MainScreen(ViewActions):
             if self.runs.finished:
                 self.playback.playing = False
                 self.call_later(self.maybe_verdict)
-            phase = self.frames % METRICS_EVERY_FRAMES
-            panes = len(self.panes)
-            # compare mode: one pane's chart and tree per cycle, the panes in turn
-            turn = (self.frames // METRICS_EVERY_FRAMES) % panes if panes > 1 else None
-            self._sync(  # metrics, chart and tree never on the same frame; lanes on odd ones
+            turn = frame_turn(self.frames, len(self.panes))
+            self._sync(
                 stats=self.runs.finished,
-                metrics=phase == 0,
-                chart=phase == METRICS_EVERY_FRAMES // 2,
-                tree=phase % TREE_EVERY_FRAMES == TREE_EVERY_FRAMES // 2,
-                lanes=phase % LANES_EVERY_FRAMES == 1,
-                region=phase % LANES_EVERY_FRAMES == 0,
+                metrics=turn.metrics,
+                chart=turn.chart,
+                tree=turn.tree,
+                lanes=turn.lanes,
+                region=turn.region,
                 follow=True,
-                only_pane=turn,
+                only_pane=turn.only_pane,
             )
 
     def _frame_drawn(self, budget_end_s: float) -> None:
