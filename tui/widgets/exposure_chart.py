@@ -110,38 +110,33 @@ def chart_strips(
     series: Sequence[tuple[float, float]], duration_s: float, top: float, width: int, height: int
 ) -> list[Strip]:
     """The chart's lines: title, the plot with the y labels (top and 0) in a gutter, and
-    the x range (0 and the run's duration) under it."""
+    the x range (0 and the run's duration) under it.
+
+    Every character drawn is one cell wide (ASCII, box drawing, braille), so each strip
+    is given its width: Rich would otherwise measure the braille character by character.
+    """
     if width <= 0 or height <= 0:
         return []
-    title = Strip([Segment(TITLE.center(width)[:width], TITLE_STYLE)]).adjust_cell_length(
-        width, PLAIN
-    )
-    if height < 3:  # no room for a plot: say what would be here
-        return [title] + [Strip.blank(width, PLAIN)] * (height - 1)
+    title = Strip([Segment(TITLE.center(width)[:width], TITLE_STYLE)], width)
     top_label, zero = _fmt(top), "0"
     gutter = max(len(top_label), len(zero)) + 1
-    plot_w, plot_h = max(width - gutter, 1), height - 2
+    plot_w, plot_h = width - gutter, height - 2
+    if plot_h < 1 or plot_w < 2:  # no room for a plot: the title says what would be here
+        return [title] + [Strip.blank(width, PLAIN)] * (height - 1)
     grid = braille_rows(column_ranges(series, duration_s, 2 * plot_w), top, plot_w, plot_h)
     lines = [title]
     for row, bits in enumerate(grid):
         label = top_label if row == 0 else zero if row == plot_h - 1 else ""
         cells = "".join(chr(BRAILLE_BLANK | b) if b else " " for b in bits)
-        lines.append(
-            Strip(
-                [
-                    Segment(label.rjust(gutter - 1), LABEL),
-                    Segment("┤" if label else "│", AXIS),
-                    Segment(cells, CURVE),
-                ]
-            ).adjust_cell_length(width, PLAIN)
-        )
+        segments = [
+            Segment(label.rjust(gutter - 1), LABEL),
+            Segment("┤" if label else "│", AXIS),
+            Segment(cells, CURVE),
+        ]
+        lines.append(Strip(segments, width))
     end = f"{_fmt(duration_s)} s"
-    xs = "0 s".ljust(max(plot_w - len(end), 4)) + end
-    lines.append(
-        Strip([Segment(" " * (gutter - 1) + "└", AXIS), Segment(xs, LABEL)]).adjust_cell_length(
-            width, PLAIN
-        )
-    )
+    xs = ("0 s".ljust(max(plot_w - len(end), 4)) + end)[:plot_w].ljust(plot_w)
+    lines.append(Strip([Segment(" " * (gutter - 1) + "└", AXIS), Segment(xs, LABEL)], width))
     return lines
 
 
