@@ -92,14 +92,7 @@ class MainScreen(ViewActions):
         return [c for c in self.pane_box.children if isinstance(c, SessionPane)]
 
     def _update_header(self) -> None:
-        header = self.header
-        header.scenario = engine_link.scenario_label(self.runs.scenario, self.runs.path)
-        header.strategies = tuple(self.runs.strategies)
-        header.now_s = self.runs.now_s
-        header.duration_s = self.runs.duration_s
-        header.speed = self.playback.speed
-        header.playing = self.playback.playing
-        header.engine_rate = self.playback.engine_rate if self.playback.playing else None
+        self.header.show(self.runs, self.playback)
 
     def _sync(
         self,
