@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.app import App
 from textual.screen import Screen
 
+from tui import engine_link
 from tui.commands import StormCommands
 from tui.playback import Playback
 from tui.runs import Runs
@@ -42,6 +43,14 @@ class KdumpStormApp(App[None]):
             export_dir=export_dir,
             live=live,
         )
+
+    def on_mount(self) -> None:
+        # the verdict's Monte Carlo imports numpy (~130 ms): once the first screen is
+        # painted, in a thread, while the replay waits paused; not on a frame of its own
+        self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        self.run_worker(engine_link.warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def get_default_screen(self) -> Screen:
         return self._make_screen()

@@ -21,7 +21,7 @@ from engine.run.explain import (
 )
 from engine.run.lockstep import Lockstep
 from engine.run.metrics import Metrics
-from engine.run.outcomes import Cause, Outcome, Readiness, Result
+from engine.run.outcomes import Cause, Outcome, Readiness, Result, load_monte_carlo
 from engine.run.session import Session
 from engine.run.trace import SPAN_ENDS, Record, RecordKind
 from engine.scenario.load import Scenario
@@ -111,6 +111,11 @@ def lockstep(sessions: Sequence[Session]) -> Lockstep:
 def provenance_text(provenance: FdtProvenance) -> str:
     """What the bytes in the FDT segment or hole are (``Session.fdt_provenance()``)."""
     return PROVENANCE_TEXT[provenance]
+
+
+def warm_up() -> None:
+    """Load what the verdict's Monte Carlo needs (``load_monte_carlo``): for a thread."""
+    load_monte_carlo()
 
 
 def metrics_of(session: Session, monte_carlo_runs: int | None = 0) -> Metrics:

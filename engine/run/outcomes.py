@@ -270,6 +270,13 @@ def wilson_interval(successes: int, runs: int, z: float = 1.959964) -> tuple[flo
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def load_monte_carlo() -> None:
+    """Import what ``monte_carlo`` draws with (numpy, ~130 ms here) ahead of need: the
+    TUI does it in a thread while the user reads the paused first screen, so the
+    verdict at the end of a replay does not stall a frame on the import."""
+    import numpy  # noqa: F401
+
+
 def monte_carlo(
     history: Sequence[Readiness], duration_s: float, runs: int, rng: random.Random
 ) -> MonteCarlo:
@@ -282,10 +289,11 @@ def monte_carlo(
     the estimate is reproducible; its expectation is ``1 - exposure_s / duration``
     for the "dump" statistic.
     """
-    import numpy as np  # the engine's only numpy user: not paid for by `kdump-storm --help`
-
     if runs <= 0 or not history:
         return MonteCarlo(runs, 0.0, 0.0, wilson_interval(0, runs), wilson_interval(0, runs))
+    # the engine's only numpy user: not paid for by `--help`, nor by metrics without draws
+    # (the TUI's, several a second: importing it there cost its first paint ~130 ms)
+    import numpy as np
     gen = np.random.Generator(np.random.PCG64(rng.getrandbits(128)))
     starts = np.fromiter((r.t0_s for r in history), dtype=float, count=len(history))
     p_no = np.fromiter((r.p_no_dump for r in history), dtype=float, count=len(history))
