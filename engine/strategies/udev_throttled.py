@@ -14,6 +14,7 @@ reload``, which waits on kdumpctl's own lock (``engine.userspace.kdumpctl``).
 
 from __future__ import annotations
 
+from engine.process import run_now, soon
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
 from engine.userspace.kdumpctl import kdumpctl_reload
@@ -30,16 +31,29 @@ class ThrottledReloads:
     def rule_program(self, uevent: Uevent) -> Process:
         """In the udev worker: PID 1 serves is-active and systemd-run; then the worker is free."""
         sim = self.sim
-        yield from sim.pid1.call(sim.scenario.udev.pid1_s)
-        sim.env.process(self._throttler(uevent.describe()))
+        yield sim.pid1.call(sim.scenario.udev.pid1_s)
+        why = uevent.describe()
+        # systemd starts the throttler (started as a process would be: at this instant)
+        soon(sim.env, lambda _kick: self._exec(why))
 
-    def _throttler(self, why: str) -> Process:
+    def _exec(self, why: str) -> None:
+        """The throttler's exec takes ``[udev] throttler_exec``; then ``flock -n``. Callbacks,
+        not a process: most throttlers of a memory storm only find the lock held."""
         sim = self.sim
-        yield sim.env.timeout(sim.scenario.udev.throttler_exec_s)
+        exec_done = sim.env.timeout(sim.scenario.udev.throttler_exec_s)
+        exec_done.callbacks.append(lambda _done: self._flock(why))
+
+    def _flock(self, why: str) -> None:
+        sim = self.sim
         if self.flock_held:
             sim.trace.add(sim.env.now, RecordKind.THROTTLER_DROP, why=why, reason="flock -n")
             sim.count_dropped()
             return
+        run_now(self._hold(why))  # the last act of this timeout's step
+
+    def _hold(self, why: str) -> Process:
+        """The lock holder: sleep, settle, release, ``kdumpctl reload``."""
+        sim = self.sim
         self.flock_held = True
         span = sim.trace.begin(sim.env.now, RecordKind.THROTTLER_START, why=why)
         spec = sim.kdump.throttler
