@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -109,34 +110,62 @@ def memory_text(n: int) -> str:
 
 
 def run(text: str, strategy: str) -> tuple[float, int, Session]:
+    wall, _, records, session = timed_run(text, strategy)
+    return wall, records, session
+
+
+def timed_run(text: str, strategy: str) -> tuple[float, float, int, Session]:
+    """(wall s, CPU s of this process, records, session) of one full headless run."""
     scenario = parse_scenario(text, "ladder.toml")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     session = Session(scenario, strategy)
     session.run_to_end()
-    return time.perf_counter() - t0, len(session.records), session
+    return time.perf_counter() - t0, time.process_time() - c0, len(session.records), session
 
 
-def ladder(label: str, sizes: tuple[int, ...], make, strategies: list[str], bare: float) -> None:
+def exponent(n1: int, t1: float, n2: int, t2: float) -> float:
+    return math.log(t2 / t1) / math.log(n2 / n1)
+
+
+def ladder(
+    label: str, sizes: tuple[int, ...], make, strategies: list[str], bare: float, repeat: int
+) -> None:
     print(f"\n{label} ladder (bare SimPy event {bare * 1e6:.2f} us, same process)")
     print(
-        f"{'strategy':16} {'N':>6} {'done':>6} {'wall s':>8} {'records':>8} {'rec/s':>9} "
-        f"{'x bare':>7}"
+        f"{'strategy':16} {'N':>6} {'done':>6} {'wall s':>8} {'cpu s':>7} {'records':>8} "
+        f"{'rec/s':>9} {'x bare':>7}"
     )
     for name in strategies:
         points = []
         for n in sizes:
-            wall, records, session = run(make(n), name)
+            wall, cpu, records, session = timed_run(make(n), name)
             # the storm's adds that happened within the run (all N, or the run is too short)
             done = sum(1 for r in session.records if r.kind in ("core-add", "block-add"))
-            points.append((n, wall))
+            points.append((n, wall, cpu))
             per = wall / max(records, 1)
             print(
-                f"{name:16} {n:6d} {done:6d} {wall:8.2f} {records:8d} {records / wall:9.0f} "
-                f"{per / bare:7.1f}"
+                f"{name:16} {n:6d} {done:6d} {wall:8.2f} {cpu:7.2f} {records:8d} "
+                f"{records / wall:9.0f} {per / bare:7.1f}"
             )
-        (n1, t1), (n2, t2) = points[-2], points[-1]
-        exponent = math.log(t2 / t1) / math.log(n2 / n1)
-        print(f"{name:16} exponent between N={n1} and N={n2}: {exponent:.2f}")
+        (n1, w1, c1), (n2, w2, c2) = points[-2], points[-1]
+        # one run of about a second is too noisy for a slope on a shared machine: the two
+        # largest points again, interleaved, and the slope of the medians
+        walls: dict[int, list[float]] = {n1: [w1], n2: [w2]}
+        cpus: dict[int, list[float]] = {n1: [c1], n2: [c2]}
+        for _ in range(repeat - 1):
+            for n in (n1, n2):
+                wall, cpu, _, _ = timed_run(make(n), name)
+                walls[n].append(wall)
+                cpus[n].append(cpu)
+        pairs = [exponent(n1, a, n2, b) for a, b in zip(walls[n1], walls[n2], strict=True)]
+        print(
+            f"{name:16} exponent between N={n1} and N={n2}: "
+            f"{exponent(n1, median(walls[n1]), n2, median(walls[n2])):.2f} "
+            f"(medians of {repeat} runs; CPU time "
+            f"{exponent(n1, median(cpus[n1]), n2, median(cpus[n2])):.2f}; "
+            f"single pairs {min(pairs):.2f}..{max(pairs):.2f}); wall at N={n2}: median "
+            f"{median(walls[n2]):.2f} s, best {min(walls[n2]):.2f} s"
+        )
 
 
 def bench_monte_carlo(runs: int = 1_000_000) -> None:
@@ -202,6 +231,9 @@ def main() -> None:
     parser.add_argument("--strategy", action="append", choices=STRATEGIES)
     parser.add_argument("--ladder", action="append", choices=("cpu", "memory", "mc", "help", "rss"))
     parser.add_argument("--quick", action="store_true", help="the two largest points only")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of the two largest points for the exponent"
+    )
     args = parser.parse_args()
     strategies = args.strategy or list(STRATEGIES)
     parts = args.ladder or ["cpu", "memory", "mc", "help", "rss"]
@@ -209,9 +241,9 @@ def main() -> None:
     cpu_sizes = CPU_LADDER[-2:] if args.quick else CPU_LADDER
     memory_sizes = MEMORY_LADDER[-2:] if args.quick else MEMORY_LADDER
     if "cpu" in parts:
-        ladder("CPU", cpu_sizes, cpu_text, strategies, bare)
+        ladder("CPU", cpu_sizes, cpu_text, strategies, bare, args.repeat)
     if "memory" in parts:
-        ladder("memory", memory_sizes, memory_text, strategies, bare)
+        ladder("memory", memory_sizes, memory_text, strategies, bare, args.repeat)
     if "mc" in parts:
         bench_monte_carlo()
     if "help" in parts:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cli.commands import help_of
 from cli.to_stdout import STDOUT, check_output, write_output
 from engine.errors import InputError
 from engine.scenario.names import STRATEGY_NAMES
 
 NAME = "dtb"
-HELP = "write the kdump FDT as it stands in its segment or hole at a simulated instant"
+HELP = help_of(NAME)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,8 +6,11 @@ import argparse
 import json
 from typing import Any
 
+from cli.commands import help_of
 from engine.errors import quote
 
+NAME = "inspect"
+HELP = help_of(NAME)
 DEFAULT_HOLE = "1MiB"  # the RFC's fixed crash FDT hole
 
 
@@ -26,8 +29,8 @@ def _size(text: str) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``inspect`` subcommand."""
     parser = subparsers.add_parser(
-        "inspect",
-        help="facts about a DTB: cores, bytes per CPU node, how many more cores fit a hole",
+        NAME,
+        help=HELP,
         description="Read a flattened device tree (e.g. from QEMU -machine dumpdtb=FILE) "
         "and report its CPU topology and what it means for the kdump FDT hole.",
     )

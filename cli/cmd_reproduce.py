@@ -11,8 +11,10 @@ import argparse
 import json
 from pathlib import Path
 
+from cli.commands import help_of
+
 NAME = "reproduce"
-HELP = "rerun the published kdump/udev measurements and compare the model with them"
+HELP = help_of(NAME)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from cli.commands import help_of
 from engine.scenario.names import STRATEGY_NAMES
 
 # the engine proper loads when a run starts, not for `kdump-storm --help` (issue 10)
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from engine.scenario.load import Scenario
 
 NAME = "run"
-HELP = "replay a scenario headless under one or more strategies and print their metrics"
+HELP = help_of(NAME)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,11 +12,12 @@ import os
 import sys
 from pathlib import Path
 
+from cli.commands import help_of
 from engine.errors import InputError
 from engine.scenario.names import STRATEGY_NAMES
 
 NAME = "sweep"
-HELP = "run a scenario over a grid of values x strategies x seeds (on Dask) and aggregate"
+HELP = help_of(NAME)
 EPILOG = """\
 examples:
   kdump-storm sweep scenarios/hole_too_small.toml --vary kdump.fdt_hole=24KiB..40KiB/2KiB \\

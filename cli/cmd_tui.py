@@ -10,11 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli.commands import help_of
 from engine.errors import InputError, quote
 from scenarios import DEFAULT
 
 NAME = "tui"
-HELP = "watch a storm race kdump live (default command)"
+HELP = help_of(NAME)
 DEFAULT_SCENARIO = DEFAULT
 
 

@@ -6,12 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from cli.commands import help_of
+
 # loaded when a file is validated, not for `kdump-storm --help` (issue 10)
 if TYPE_CHECKING:
     from engine.scenario.load import Scenario
 
 NAME = "validate"
-HELP = "check scenario files without running them; print every problem, one per line"
+HELP = help_of(NAME)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

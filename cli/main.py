@@ -2,7 +2,7 @@
 
 Each command module exposes ``register(subparsers)`` (adds its parser and sets
 ``run`` as the default) and ``run(args) -> int``. Adding a command is one line in
-``COMMANDS``.
+``cli.commands.COMMANDS``; only the command being run imports its module.
 """
 
 from __future__ import annotations
@@ -12,23 +12,13 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
+from cli.commands import COMMANDS, NAMES
 from cli.usage import OneLineParser, unknown_command
 from engine.errors import InputError
 
 PROG = "kdump-storm"
-
-# Command modules, in help order. Add one here: "cli.cmd_run", "cli.cmd_tui", ...
-COMMANDS: list[str] = [
-    "cli.cmd_tui",
-    "cli.cmd_run",
-    "cli.cmd_validate",
-    "cli.cmd_dtb",
-    "cli.cmd_inspect",
-    "cli.cmd_reproduce",
-    "cli.cmd_sweep",
-]
-
 
 DEFAULT_COMMAND = "tui"
 
@@ -39,7 +29,7 @@ def default_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     return 0
 
 
-def with_default_command(argv: Sequence[str], commands: set[str]) -> list[str]:
+def with_default_command(argv: Sequence[str], commands: AbstractSet[str]) -> list[str]:
     """``kdump-storm``, ``kdump-storm FILE.toml`` and ``kdump-storm --compare A,B`` mean the TUI."""
     args = list(argv)
     if not args:
@@ -64,29 +54,33 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every module in ``COMMANDS`` registered."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser: every command in ``cli.commands.COMMANDS`` registered by its
+    module, or with ``only`` just that one (the rest are listed by name and help without
+    importing their modules: ``--help`` and a command's own start stay cheap)."""
     parser = OneLineParser(
         prog=PROG,
         description="Watch and measure what CPU and memory hotplug storms do to Linux kdump.",
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(name).register(subparsers)
-    parser.set_defaults(_commands=frozenset(subparsers.choices))
+    for command in COMMANDS:
+        if only is None or command.name == only:
+            importlib.import_module(command.module).register(subparsers)
+        else:  # never the one parsed: main() builds the parser for argv's command
+            subparsers.add_parser(command.name, help=command.help, add_help=False)
+    parser.set_defaults(_commands=NAMES)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (2 for bad input or usage)."""
-    parser = build_parser()
-    commands = parser.get_default("_commands")
     try:
-        argv = with_default_command(sys.argv[1:] if argv is None else argv, commands)
+        argv = with_default_command(sys.argv[1:] if argv is None else argv, NAMES)
     except InputError as err:
         print(f"{PROG}: {err.reason}", file=sys.stderr)
         return 2
+    parser = build_parser(only=argv[0] if argv[0] in NAMES else "")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse: usage error (2) or --help (0)

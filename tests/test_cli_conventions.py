@@ -216,3 +216,31 @@ def test_inspect_says_does_not_fit_instead_of_a_negative_free_size() -> None:
     line = next(x for x in out.stdout.decode().splitlines() if x.startswith("hole_free_bytes"))
     assert "does not fit: the kdump FDT is " in line and "larger than the hole" in line
     assert "-" not in line.split(None, 1)[1]  # no negative number anywhere on the line
+
+
+def test_help_lists_every_command_without_importing_any_command_module() -> None:
+    # --help is the command a new user types first: its start-up is issue 10's
+    code = (
+        "import sys, contextlib, io\n"
+        "from cli.main import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    status = main(['--help'])\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('cli.cmd_', 'engine.')))\n"
+        "print(status, loaded, out.getvalue())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    status, _, rest = done.stdout.partition(" ")
+    assert status == "0"
+    assert rest.startswith("['engine.errors']")  # InputError, for the one-line errors
+    from cli.commands import COMMANDS
+
+    for command in COMMANDS:
+        assert command.name in rest and command.help.split()[0] in rest
+
+
+def test_a_command_parses_its_own_options_when_only_it_is_registered() -> None:
+    from cli.main import main
+
+    assert main(["validate", "--no-such-flag"]) == 2
+    assert main(["run", "--help"]) == 0

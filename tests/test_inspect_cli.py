@@ -135,6 +135,9 @@ def test_missing_file_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_commands_list_registers_modules() -> None:
-    assert "cli.cmd_inspect" in cli_main.COMMANDS
-    parser = cli_main.build_parser()
-    assert parser.parse_args(["inspect", "f.dtb"]).file == "f.dtb"
+    # the command table moved to cli.commands (issue 10: --help imports no command module)
+    from cli.commands import COMMANDS
+
+    assert "cli.cmd_inspect" in [c.module for c in COMMANDS]
+    for parser in (cli_main.build_parser(), cli_main.build_parser(only="inspect")):
+        assert parser.parse_args(["inspect", "f.dtb"]).file == "f.dtb"

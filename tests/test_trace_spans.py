@@ -25,7 +25,7 @@ def test_an_end_carries_the_id_its_begin_returned():
     span = trace.begin(1.0, RecordKind.UNLOAD_START, why="x")
     end = trace.end(2.0, RecordKind.UNLOAD_END, span)
     assert span == 1  # the id is the start record's seq
-    assert trace.records[1].span == end.span == span
+    assert trace.records[1].span == trace.record(end).span == span
     assert trace.records[0].span is None
     assert trace.open_spans() == {}
 

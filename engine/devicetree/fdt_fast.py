@@ -81,6 +81,9 @@ class FastCpus:
         self._key: tuple[int, int] | None = None
         self._template: CpuNodeTemplate | None = None  # keeps id(template) from being reused
         self._strings = b""
+        # every core node has the same property names in the same order: their string
+        # offsets are looked up once per strings block, not once per core
+        self._name_offs: dict[tuple[str, ...], list[int] | None] = {}
 
     def forget(self, strings: bytes | None = None) -> None:
         """After a load or a literal write: the layout is unknown; caches die with the strings."""
@@ -89,6 +92,7 @@ class FastCpus:
             self._strings = strings
             self._cores.clear()
             self._nodes.clear()
+            self._name_offs.clear()
 
     # ---------------------------------------------------------------- nodes
     def _core(self, template: CpuNodeTemplate, smt: int, core: int) -> _Core | None:
@@ -105,6 +109,12 @@ class FastCpus:
         return info
 
     def _offsets(self, props: Props) -> list[int] | None:
+        names = tuple(name for name, _ in props)
+        if names not in self._name_offs:
+            self._name_offs[names] = self._find_offsets(props)
+        return self._name_offs[names]
+
+    def _find_offsets(self, props: Props) -> list[int] | None:
         offs = []
         for name, _ in props:
             off = self._strings.find(name.encode("ascii") + b"\0")

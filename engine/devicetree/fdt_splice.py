@@ -66,15 +66,37 @@ def reach_of(props: Props) -> int:
 
 def node_bytes(name: str, props: Props, nameoffs: Sequence[int], after: bytes) -> bytes:
     """The node ``fdt_add_subnode`` + one ``fdt_setprop`` per property (in order) leave,
-    ``after`` being the bytes that follow the node (at least ``reach_of(props)``)."""
-    content = bytearray(END_NODE)
-    content += after
+    ``after`` being the bytes that follow the node (at least ``reach_of(props)``).
+
+    Each property lands first in the node, so the node's content after k calls is
+    ``piece_k + ... + piece_1 + END_NODE + after``; a piece's padding is whatever that
+    content held at its place (``_content_at``), read only for a value whose length is
+    not a multiple of 4.
+    """
+    pieces: list[bytes] = []  # in call order; the node holds them reversed
+    below = END_NODE + after
     for (_, value), nameoff in zip(props, nameoffs, strict=True):
         length = len(value)
-        stale = bytes(content[12 + length : prop_len(value)])
-        content[0:0] = _PROP.pack(3, length, nameoff) + value + stale
-    del content[len(content) - len(after) :]
-    return node_head(name) + bytes(content)
+        piece = _PROP.pack(3, length, nameoff) + value
+        pad = -length % 4
+        if pad:
+            piece += _content_at(pieces, below, 12 + length, pad)
+        pieces.append(piece)
+    pieces.reverse()
+    return node_head(name) + b"".join(pieces) + END_NODE
+
+
+def _content_at(pieces: list[bytes], below: bytes, start: int, count: int) -> bytes:
+    """``count`` bytes at ``start`` of the node's content so far (pieces newest first,
+    then ``below``); fewer if the content is shorter, as a slice would give."""
+    end = start + count
+    seen = bytearray()
+    for piece in reversed(pieces):
+        seen += piece
+        if len(seen) >= end:
+            return bytes(seen[start:end])
+    seen += below
+    return bytes(seen[start:end])
 
 
 def node_steps(name: str, props: Props) -> list[int]:

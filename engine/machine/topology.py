@@ -108,6 +108,7 @@ class Machine:
         self._template = template if template is not None else CpuNodeTemplate.builtin(cpu_model)
         self._base_blob = base_blob if base_blob is not None else builtin_dtb(cpu_model)
         self._present: list[int] = boot
+        self._present_tuple: tuple[int, ...] | None = None
         self._present_set: set[int] = set(boot)
         self._free_hint = 0  # no absent core below this index
         self._online: set[int] = {t for c in boot for t in self.threads_of(c)}
@@ -170,7 +171,10 @@ class Machine:
     @property
     def present_cores(self) -> tuple[int, ...]:
         """Core indexes in live-tree order: DLPAR-added cores first, newest first."""
-        return tuple(self._present)
+        present = self._present_tuple
+        if present is None:  # rebuilt once per core add or remove, not per read
+            present = self._present_tuple = tuple(self._present)
+        return present
 
     @property
     def cores_present(self) -> int:
@@ -220,6 +224,7 @@ class Machine:
         elif core in present:
             raise ValueError(f"core {core} is already present")
         self._present.insert(0, core)
+        self._present_tuple = None
         present.add(core)
         self.cpu_generation += 1
         return core
@@ -237,6 +242,7 @@ class Machine:
         self._online -= threads
         self._online_in_core[core] = 0
         self._present.remove(core)
+        self._present_tuple = None
         self._present_set.discard(core)
         self._free_hint = min(self._free_hint, core)
         self.cpu_generation += 1

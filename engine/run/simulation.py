@@ -101,6 +101,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         # the RFC's lock-free update in progress (engine.strategies.rfc_hook), if any
         self.torn: TornUpdate | None = None
         self._torn_cache: tuple[tuple[object, ...], TornCount] | None = None
+        self._refreshed: tuple[object, ...] | None = None  # _refresh_key() last evaluated
         self._build_region()
         self._track_missing()
         self.history: list[Readiness] = []
@@ -229,6 +230,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
     def _track_missing(self) -> None:
         self._missing: set[int] = set(self.machine.online_set) - self.hole.covered
         self._missing_snapshot: frozenset[int] | None = None
+        self._missing_version = 0  # bumped whenever _missing may have changed
         self.machine.watch_threads(self._on_thread)
         self.hole.watch_covered(self._on_covered)
 
@@ -236,22 +238,52 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         if online and thread not in self.hole.covered:
             self._missing.add(thread)
             self._missing_snapshot = None
+            self._missing_version += 1
         elif not online and thread in self._missing:
             self._missing.discard(thread)
             self._missing_snapshot = None
+            self._missing_version += 1
 
     def _on_covered(self, gained: frozenset[int], lost: frozenset[int]) -> None:
         self._missing -= gained
         self._missing |= lost & self.machine.online_set
         self._missing_snapshot = None
+        self._missing_version += 1
 
     def _missing_frozen(self) -> frozenset[int]:
         if self._missing_snapshot is None:
             self._missing_snapshot = frozenset(self._missing)
         return self._missing_snapshot
 
+    def _refresh_key(self) -> tuple[object, ...] | None:
+        """What ``state()`` reads, as identities and generation counters; None while a
+        torn update is in force (its readiness moves with time)."""
+        torn = self.torn
+        if torn is not None and torn.in_force(self.env.now):
+            return None
+        img, m = self.image, self.machine
+        return (
+            img.loaded,
+            img.null,
+            img.lock_holder is None,
+            img.elfcorehdr_runs,
+            m.cpu_generation,
+            m.memory_generation,
+            self._missing_version,
+            torn,
+        )
+
     def refresh(self) -> None:
-        """Re-evaluate readiness after any change; a new segment only when it differs."""
+        """Re-evaluate readiness after any change; a new segment only when it differs.
+
+        Half the calls come after a change readiness does not read (a lock taken by
+        the loader that already holds the image unusable, a segment copy starting): when
+        nothing ``state()`` reads has moved since the last evaluation, the segment in
+        force is the answer already."""
+        key = self._refresh_key()
+        if key is not None and key == self._refreshed:
+            return
+        self._refreshed = key
         now = self.env.now
         current = readiness_of(self.state(), now)
         history = self.history

@@ -111,8 +111,8 @@ class Trace:
         self._hashed = 0  # records already fed to the digest
         self._open: dict[int, RecordKind] = {}  # span id -> its start kind
 
-    def add(self, t_s: float, kind: RecordKind, **detail: object) -> Record:
-        """A point event (a span's ends go through ``begin`` and ``end``)."""
+    def add(self, t_s: float, kind: RecordKind, **detail: object) -> int:
+        """A point event (a span's ends go through ``begin`` and ``end``); its seq."""
         if kind in SPAN_ENDS or kind in SPAN_STARTS:
             raise ValueError(f"{kind} is one end of a span: use begin() / end()")
         return self._append(t_s, kind, detail, None)
@@ -126,8 +126,8 @@ class Trace:
         self._append(t_s, kind, detail, seq)
         return seq
 
-    def end(self, t_s: float, kind: RecordKind, span: int, **detail: object) -> Record:
-        """Close span ``span`` with a ``kind`` end record."""
+    def end(self, t_s: float, kind: RecordKind, span: int, **detail: object) -> int:
+        """Close span ``span`` with a ``kind`` end record; its seq (``record(seq)`` reads it)."""
         start = self._open.get(span)
         if start is None:
             raise ValueError(f"span {span} is not open")
@@ -142,7 +142,8 @@ class Trace:
 
     def _append(
         self, t_s: float, kind: RecordKind, detail: dict[str, object], span: int | None
-    ) -> Record:
+    ) -> int:
+        # no Record is built here: the columns are the trace, readers build theirs
         seq = len(self._t)
         names = tuple(detail)
         shape = self._keys.get(names)
@@ -155,7 +156,7 @@ class Trace:
         self._first.append(len(self._values))
         self._shape.append(shape)
         self._values.extend(detail.values())
-        return Record(seq, t_s, kind, detail, span)
+        return seq
 
     def record(self, seq: int) -> Record:
         """The record at ``seq``, built from the columns."""

@@ -80,7 +80,7 @@ class Batch:
     def __init__(self, kind: str, workdir: Path, limit_s: float) -> None:
         import cli.main
 
-        cli.main.build_parser = functools.lru_cache(maxsize=1)(cli.main.build_parser)
+        cli.main.build_parser = functools.lru_cache(maxsize=None)(cli.main.build_parser)
         self.main = cli.main.main
         self.kind = kind
         self.workdir = workdir
