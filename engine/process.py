@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, TypeVar
 
 import simpy
 
 # SimPy's events are untyped (simpy ships no stubs): what a process yields and is sent is Any
 Process = Generator[Any, Any, None]
+T = TypeVar("T")
 
 
 class UrgentTimeout(simpy.events.Timeout):
@@ -41,7 +42,7 @@ class _Resumer:
 
     __slots__ = ("_send", "_throw", "_done")
 
-    def __init__(self, body: Process, done: Callable[[], None] | None) -> None:
+    def __init__(self, body: Generator[Any, Any, Any], done: Callable[[Any], None] | None) -> None:
         self._send = body.send
         self._throw = body.throw
         self._done = done
@@ -61,15 +62,15 @@ class _Resumer:
                 else:
                     target._defused = True
                     target = self._throw(target._value)
-        except StopIteration:
+        except StopIteration as end:
             if self._done is not None:
-                self._done()
+                self._done(end.value)
             return
         target.callbacks.append(self.resume)
 
 
-def run_now(body: Process, done: Callable[[], None] | None = None) -> None:
-    """Run ``body`` from here, in the caller's step, then ``done()`` when it ends.
+def run_now(body: Generator[Any, Any, T], done: Callable[[T], None] | None = None) -> None:
+    """Run ``body`` from here, in the caller's step, then ``done(what it returned)``.
 
     Only where ``env.process(body)`` would have been the step's last act: its
     Initialize event (urgent, at this instant) would then be the very next one

@@ -115,6 +115,13 @@ def _check_ranges(ram_ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int
     return ranges
 
 
+def _check_phnum(possible_cpus: int, nr_ranges: int) -> int:
+    phnum = possible_cpus + 1 + nr_ranges
+    if phnum >= PN_XNUM:
+        raise ValueError(f"{phnum} program headers: beyond the ELF limit of {PN_XNUM - 1}")
+    return phnum
+
+
 # compiled once per byte order (">" big, "<" little): a memory storm rebuilds the header
 # per block under crash hotplug
 _EHDR = {prefix: struct.Struct(prefix + _EHDR_FMT) for prefix in "><"}
@@ -166,9 +173,7 @@ def build_elfcorehdr(
     """
     _check_cpus(possible_cpus)
     ranges = _check_ranges(ram_ranges)
-    phnum = possible_cpus + 1 + len(ranges)
-    if phnum >= PN_XNUM:
-        raise ValueError(f"{phnum} program headers: beyond the ELF limit of {PN_XNUM - 1}")
+    phnum = _check_phnum(possible_cpus, len(ranges))
     size = elfcorehdr_bytes(possible_cpus, len(ranges))
     if segment_bytes is not None:
         if size > segment_bytes:
@@ -232,6 +237,7 @@ class Elfcorehdr:
         self.generation = 0
         self.refusals = 0
         ranges = _check_ranges(ram_ranges)
+        _check_phnum(possible_cpus, len(ranges))
         needed = elfcorehdr_bytes(possible_cpus, len(ranges))
         if needed > segment_bytes:
             raise ValueError(
@@ -239,7 +245,7 @@ class Elfcorehdr:
                 f"{needed} bytes but its segment is {segment_bytes} bytes"
             )
         self._ranges = ranges
-        self._bytes = self._build(ranges)
+        self._bytes: bytes | None = None  # built when read (see ``bytes``)
 
     def _build(self, ranges: RamRanges) -> bytes:
         return build_elfcorehdr(
@@ -248,7 +254,13 @@ class Elfcorehdr:
 
     @property
     def bytes(self) -> bytes:
-        """The header as the kernel would copy it in (``elfsz`` bytes, 4 KiB aligned)."""
+        """The header as the kernel would copy it in (``elfsz`` bytes, 4 KiB aligned).
+
+        Built from the current ranges when first read after a change: a memory storm
+        under crash hotplug updates the header per block and the run needs only its
+        size (``used_bytes``), which the ranges give without building it."""
+        if self._bytes is None:
+            self._bytes = self._build(self._ranges)
         return self._bytes
 
     @property
@@ -263,7 +275,8 @@ class Elfcorehdr:
 
     @property
     def used_bytes(self) -> int:
-        return len(self._bytes)
+        """``len(bytes)``: the header's 4 KiB-aligned size for the current ranges."""
+        return elfcorehdr_bytes(self.possible_cpus, len(self._ranges))
 
     @property
     def max_ranges(self) -> int:
@@ -282,8 +295,9 @@ class Elfcorehdr:
         if not self.fits(len(ranges)):
             self.refusals += 1
             return False
+        _check_phnum(self.possible_cpus, len(ranges))  # what building it would refuse
         if ranges != self._ranges:  # the same ranges give the same bytes: keep them
-            self._bytes = self._build(ranges)
+            self._bytes = None
             self._ranges = ranges
         self.generation += 1
         return True

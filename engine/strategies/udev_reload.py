@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import simpy
 
-from engine.process import run_now, soon, start
+from engine.process import run_now, start
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
 from engine.userspace.kdumpctl import kdump_load, kdump_unload, kdumpctl_reload
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -83,19 +84,18 @@ class UdevReload(Strategy):
         self.try_restart = self.sim.scenario.udev.reload_rule == "try-restart"
         self.job = RestartJob(self)
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         if not ppc64_rule_matches(uevent):
             return None
         if self.try_restart:
             return self._try_restart(uevent)
         return self._systemd_run(uevent)
 
-    def _systemd_run(self, uevent: Uevent) -> Process:
+    def _systemd_run(self, uevent: Uevent) -> RuleProgram:
         sim = self.sim
         yield sim.pid1.call(sim.scenario.udev.pid1_s)
         why = uevent.describe()
-        # systemd starts the transient unit (as a process would be started: at this instant)
-        soon(sim.env, lambda _kick: self._transient_unit(why))
+        return lambda: self._transient_unit(why)  # systemd starts it once the worker is free
 
     def _transient_unit(self, why: str) -> None:
         """Its exec takes ``[udev] throttler_exec``, then ``kdumpctl reload``. Callbacks, not

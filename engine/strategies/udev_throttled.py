@@ -14,10 +14,11 @@ reload``, which waits on kdumpctl's own lock (``engine.userspace.kdumpctl``).
 
 from __future__ import annotations
 
-from engine.process import run_now, soon
+from engine.process import run_now
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
 from engine.userspace.kdumpctl import kdumpctl_reload
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -28,13 +29,13 @@ class ThrottledReloads:
         self.sim = strategy.sim
         self.flock_held = False
 
-    def rule_program(self, uevent: Uevent) -> Process:
-        """In the udev worker: PID 1 serves is-active and systemd-run; then the worker is free."""
+    def rule_program(self, uevent: Uevent) -> RuleProgram:
+        """In the udev worker: PID 1 serves is-active and systemd-run; then the worker is
+        free, and systemd starts the throttler."""
         sim = self.sim
         yield sim.pid1.call(sim.scenario.udev.pid1_s)
         why = uevent.describe()
-        # systemd starts the throttler (started as a process would be: at this instant)
-        soon(sim.env, lambda _kick: self._exec(why))
+        return lambda: self._exec(why)
 
     def _exec(self, why: str) -> None:
         """The throttler's exec takes ``[udev] throttler_exec``; then ``flock -n``. Callbacks,
@@ -78,7 +79,7 @@ class UdevThrottled(Strategy):
     def start(self) -> None:
         self.reloads = ThrottledReloads(self)
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         if ppc64_rule_matches(uevent):
             return self.reloads.rule_program(uevent)
         return None

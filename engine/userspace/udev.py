@@ -38,8 +38,11 @@ from typing import Any
 
 import simpy
 
-from engine.process import Process, run_now
+from engine.process import run_now
 from engine.userspace.uevent import Uevent
+
+# a rule's program; what it returns, if anything, runs once its worker is free
+RuleProgram = Generator[Any, Any, Callable[[], None] | None]
 
 WORKER_NUM_MAX = 2048
 MIB = 1 << 20
@@ -89,8 +92,11 @@ class UdevQueue:
 
     ``program(uevent)`` is the matching rule's RUN/PROGRAM work for a uevent
     (a SimPy generator run inside the worker) or None when no kdump rule
-    matches; the worker holds the event until it returns. Every operation is
-    O(log n) in the events waiting (a heap of ready sequence numbers).
+    matches; the worker holds the event until it returns. It may return what
+    happens once its worker is free (``RuleProgram``): PID 1 starting the unit a
+    ``systemd-run --no-block`` asked for, at that instant, after the queue moved
+    on. Every operation is O(log n) in the events waiting (a heap of ready
+    sequence numbers).
     """
 
     def __init__(
@@ -99,7 +105,7 @@ class UdevQueue:
         *,
         children_max: int,
         event_s: float,
-        program: Callable[[Uevent], Process | None],
+        program: Callable[[Uevent], RuleProgram | None],
         on_idle: Callable[[int], None] | None = None,
     ) -> None:
         self.env = env
@@ -168,14 +174,18 @@ class UdevQueue:
         rules.callbacks.append(self._rules_done)
 
     def _rules_done(self, rules: simpy.Event) -> None:
-        uevent = rules.value
-        assert isinstance(uevent, Uevent)
+        uevent: Uevent = rules._value  # the timeout's value (``.value`` is a property call)
         program = self.program(uevent)
         if program is None:
             self._finish(uevent)
         else:
             # the worker runs the program; this callback is its step's last act
-            run_now(program, lambda: self._finish(uevent))
+            run_now(program, lambda then: self._worker_free(uevent, then))
+
+    def _worker_free(self, uevent: Uevent, then: Callable[[], None] | None) -> None:
+        self._finish(uevent)
+        if then is not None:
+            then()
 
     def _finish(self, uevent: Uevent) -> None:
         self._running -= 1
