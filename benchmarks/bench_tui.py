@@ -8,9 +8,17 @@ per second, frame times and peak RSS (``resource.getrusage``).
 
     TEXTUAL_ANIMATIONS=none python3 benchmarks/bench_tui.py [--speed 1 10 1000]
         [--start 10] [--seconds 20] [--strategy NAME] [--compare NAME] [--profile FILE]
+        [--repeat N] [--baseline GIT_REF]
 
 Each run stops at the end of the scenario or after ``--seconds`` of wall time.
 Targets (issue #4): >= 30 frames/s at 160x50, peak RSS <= 300 MB.
+
+At x1000 the storm of large_lpar is over in well under a second (~20-50 frames), so
+one run is a small sample. ``--repeat N`` replays it N times, each in a fresh
+process, and adds a line per speed with the frames of all runs pooled.
+``--baseline REF`` runs, in the same minute and interleaved with this tree's runs
+(A B B A ...: neither always goes first), the TUI of git ``REF`` (its ``tui/``
+package only, on this tree's engine), and prints both pooled figures.
 """
 
 from __future__ import annotations
@@ -18,15 +26,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import io
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+if "--tui-from" in sys.argv:  # a baseline's tui/ package, ahead of this tree's (engine stays ours)
+    sys.path.insert(0, sys.argv[sys.argv.index("--tui-from") + 1])
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 from tui import textual_internals as internals  # noqa: E402
@@ -107,7 +122,84 @@ async def replay(
             "lagging": lagging / len(frame_s),
             "header_rate": statistics.median(rates) if rates else None,
             "tree_lines": sum(p.cpus_tree.line_count for p in screen.panes),
+            "frame_s": frame_s,
         }
+
+
+def run_line(speed: float, r: dict) -> str:
+    """One run's figures (the line this benchmark has always printed)."""
+    rate = r["header_rate"]
+    shown = f"header 'engine x{rate:.0f}' (median)" if rate is not None else "no lag shown"
+    return (
+        f"  x{speed:g}: {r['frames']} frames in {r['wall_s']:.2f} s = {r['fps']:.1f} "
+        f"frames/s (frame p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max "
+        f"{r['max_ms']:.0f} ms); wall time: engine {100 * r['engine_share']:.0f}%, widget "
+        f"sync {100 * r['sync_share']:.0f}%, render and Textual the rest; "
+        f"{r['sim_s']:.1f} s simulated = engine x{r['sim_s'] / r['wall_s']:.0f} "
+        f"(lagging in {100 * r['lagging']:.0f}% of frames, {shown}), "
+        f"{r['tree_lines']} tree lines"
+    )
+
+
+def pooled(runs: list[dict]) -> str:
+    """Frames of several runs together: frames over their summed wall time, and the
+    frame-time quantiles of all of them."""
+    frames = [f for r in runs for f in r["frame_s"]]
+    wall = sum(r["wall_s"] for r in runs)
+    p95 = statistics.quantiles(frames, n=20)[-1] if len(frames) > 1 else frames[0]
+    return (
+        f"{len(frames)} frames in {wall:.2f} s = {len(frames) / wall:.1f} frames/s "
+        f"(p50 {1000 * statistics.median(frames):.1f} ms, p95 {1000 * p95:.1f} ms, "
+        f"runs {min(r['fps'] for r in runs):.1f}..{max(r['fps'] for r in runs):.1f})"
+    )
+
+
+def baseline_tui(ref: str, into: Path) -> Path:
+    """``git archive REF tui`` unpacked in ``into``: the baseline's TUI package alone."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "tui"], check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def child_run(args: argparse.Namespace, speed: float, tui_from: Path | None) -> dict:
+    """One replay in a fresh process (no cache or heap left over from the previous one)."""
+    cmd = [sys.executable, __file__, "--json", "--speed", f"{speed:g}"]
+    cmd += ["--strategy", args.strategy, "--start", f"{args.start:g}"]
+    cmd += ["--seconds", f"{args.seconds:g}"]
+    if args.compare:
+        cmd += ["--compare", args.compare]
+    if tui_from is not None:
+        cmd += ["--tui-from", str(tui_from)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.splitlines()[-1])
+    want = (tui_from or ROOT) / "tui"
+    assert Path(r["tui_dir"]) == want, f"ran {r['tui_dir']}'s tui, not {want}'s"
+    return r
+
+
+def repeated(args: argparse.Namespace) -> None:
+    """``--repeat`` and ``--baseline``: runs in child processes, pooled per speed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = baseline_tui(args.baseline, Path(tmp)) if args.baseline else None
+        for speed in args.speed:
+            ours: list[dict] = []
+            theirs: list[dict] = []
+            for i in range(args.repeat):
+                order: list[Path | None] = [None] if base is None else [None, base]
+                for tui_from in order if i % 2 == 0 else order[::-1]:
+                    r = child_run(args, speed, tui_from)
+                    (ours if tui_from is None else theirs).append(r)
+                    tag = "" if tui_from is None else f"  [{args.baseline}'s tui]"
+                    print(run_line(speed, r) + tag, flush=True)
+            print(f"  x{speed:g}, {args.repeat} runs pooled: this tree {pooled(ours)}")
+            if theirs:
+                name = f"{args.baseline}'s tui"
+                print(f"  x{speed:g}, {args.repeat} runs pooled: {name} {pooled(theirs)}")
+            peak = max(r["peak_mb"] for r in ours + theirs)
+            print(f"  peak RSS {peak:.0f} MB (largest run)")
 
 
 def main() -> int:
@@ -118,28 +210,34 @@ def main() -> int:
     parser.add_argument("--start", type=float, default=10.0, help="simulated start (storm: 10 s)")
     parser.add_argument("--seconds", type=float, default=20.0, help="wall seconds per speed")
     parser.add_argument("--profile", default=None, help="write cProfile stats of the loop here")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per speed, pooled")
+    parser.add_argument("--baseline", default=None, help="git ref whose tui/ runs alongside")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a child run
+    parser.add_argument("--tui-from", default=None, help=argparse.SUPPRESS)  # read at import
     args = parser.parse_args()
+    if args.json:
+        (speed,) = args.speed
+        r = asyncio.run(replay(args.strategy, speed, args.compare, args.start, args.seconds, None))
+        r["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        r["tui_dir"] = str(Path(internals.__file__).parent)
+        print(json.dumps(r))
+        return 0
     profile = cProfile.Profile() if args.profile else None
     print(
         f"{SCENARIO.name}, {args.strategy}"
         f"{' vs ' + args.compare if args.compare else ''}, {SIZE[0]}x{SIZE[1]}, tree expanded, "
         f"from t = {args.start:g} s, at most {args.seconds:g} s wall per speed"
     )
+    if args.repeat > 1 or args.baseline:
+        repeated(args)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"  load average {load} (the machine may be shared)")
+        return 0
     for speed in args.speed:
         r = asyncio.run(
             replay(args.strategy, speed, args.compare, args.start, args.seconds, profile)
         )
-        rate = r["header_rate"]
-        shown = f"header 'engine x{rate:.0f}' (median)" if rate is not None else "no lag shown"
-        print(
-            f"  x{speed:g}: {r['frames']} frames in {r['wall_s']:.2f} s = {r['fps']:.1f} "
-            f"frames/s (frame p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max "
-            f"{r['max_ms']:.0f} ms); wall time: engine {100 * r['engine_share']:.0f}%, widget "
-            f"sync {100 * r['sync_share']:.0f}%, render and Textual the rest; "
-            f"{r['sim_s']:.1f} s simulated = engine x{r['sim_s'] / r['wall_s']:.0f} "
-            f"(lagging in {100 * r['lagging']:.0f}% of frames, {shown}), "
-            f"{r['tree_lines']} tree lines"
-        )
+        print(run_line(speed, r))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"  peak RSS {peak_mb:.0f} MB; load average {load} (the machine may be shared)")

@@ -2,10 +2,16 @@
 
 ~4 refreshes per second at 30 frames/s: the stats and the chart lag the clock by at
 most ``METRICS_EVERY_FRAMES`` frames while playing (and not at all once paused,
-stepped or seeked). Frame 0 of 8 the metrics, 4 the chart (plotext: ~10-30 ms), 2 and
-6 the /cpus tree (7.5 a second), the odd ones the timeline's lanes and the even ones
-the crash region (15 a second each). In compare mode the panes take turns with their
-chart and tree, one pane per cycle: two plotext charts in one frame cost ~32 ms.
+stepped or seeked). Frame 0 of 8 the metrics (the engine's ``Session.metrics()``, and
+in compare mode the table of both), 4 the exposure chart, 2 and 6 the /cpus tree (7.5
+a second), the odd ones the timeline's lanes and the even ones the crash region (15 a
+second each).
+
+In compare mode both charts are drawn in the same frame, so their shared y-scale is
+that of one instant (a braille chart costs well under a millisecond; the plotext
+chart it replaced cost ~16 ms, and the panes used to take turns with it). The /cpus
+trees still take turns, one pane per cycle (``tree_pane``): on large_lpar a tree's
+sync costs several milliseconds.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ class FrameTurn:
     tree: bool
     lanes: bool
     region: bool
-    only_pane: int | None  # the pane whose chart and tree this cycle draws (None: all)
+    tree_pane: int | None  # the pane whose tree this cycle draws (None: every pane's)
 
 
 def frame_turn(frame: int, panes: int) -> FrameTurn:
@@ -36,5 +42,5 @@ def frame_turn(frame: int, panes: int) -> FrameTurn:
         tree=phase % TREE_EVERY_FRAMES == TREE_EVERY_FRAMES // 2,
         lanes=phase % LANES_EVERY_FRAMES == 1,
         region=phase % LANES_EVERY_FRAMES == 0,
-        only_pane=(frame // METRICS_EVERY_FRAMES) % panes if panes > 1 else None,
+        tree_pane=(frame // METRICS_EVERY_FRAMES) % panes if panes > 1 else None,
     )

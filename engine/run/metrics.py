@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.rng import RandomStreams
+from engine.run.history_totals import Totals
 from engine.run.outcomes import Cause, MonteCarlo, Outcome, Readiness, monte_carlo
 
 if TYPE_CHECKING:
@@ -112,26 +113,16 @@ class Metrics:
 
 def window_stats(history: Sequence[Readiness]) -> Windows:
     """Count, longest and total of the no-dump windows, and seconds by cause."""
-    count = 0
-    longest = total = 0.0
-    current = 0.0
-    in_window = False
-    by_cause: dict[Cause, float] = {}
+    totals = Totals()
     for seg in history:
-        length = seg.length_s
-        if seg.p_no_dump > 0:
-            if not in_window:
-                count += 1
-                in_window = True
-                current = 0.0
-            current += length
-            total += length
-            if seg.cause:
-                by_cause[seg.cause] = by_cause.get(seg.cause, 0.0) + length
-            longest = max(longest, current)
-        else:
-            in_window = False
-    return Windows(count, _r(longest), _r(total), {k: _r(v) for k, v in by_cause.items()})
+        totals.add(seg)
+    return _windows(totals)
+
+
+def _windows(t: Totals) -> Windows:
+    return Windows(
+        t.windows, _r(t.longest_s), _r(t.window_total_s), {k: _r(v) for k, v in t.by_cause.items()}
+    )
 
 
 def settle_time(history: Sequence[Readiness], last_uevent_s: float | None) -> float | None:
@@ -156,24 +147,18 @@ def udev_drained(sim: Simulation) -> float | None:
 
 def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> Metrics:
     """Metrics of the run so far (up to the simulation's current time)."""
-    history = sim.closed_history()
-    exposure = at_risk = incomplete = 0.0
-    for seg in history:
-        exposure += seg.exposure_s
-        if seg.p_no_dump > 0:
-            at_risk += seg.length_s
-        if seg.p_incomplete > 0:
-            incomplete += seg.length_s
+    elapsed = sim.env.now
+    totals = sim.history_totals.of(sim.history, elapsed)
     c = sim.counters
     runs = sim.scenario.crash.monte_carlo if monte_carlo_runs is None else monte_carlo_runs
-    elapsed = sim.env.now
     # a fresh stream each time: asking for metrics twice gives the same answer
+    history = sim.closed_history() if runs > 0 else ()
     mc = monte_carlo(history, elapsed, runs, RandomStreams(sim.seed).get("crash.monte_carlo"))
     return Metrics(
-        exposure_s=_r(exposure),
-        at_risk_s=_r(at_risk),
-        incomplete_s=_r(incomplete),
-        windows=window_stats(history),
+        exposure_s=_r(totals.exposure_s),
+        at_risk_s=_r(totals.at_risk_s),
+        incomplete_s=_r(totals.incomplete_s),
+        windows=_windows(totals),
         reloads=c.reloads,
         reload_cpu_s=_r(c.reload_cpu_s),
         bytes_copied=c.bytes_copied,
@@ -181,7 +166,7 @@ def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> 
         dropped_uevents=c.dropped_uevents,
         kernel_updates=c.kernel_updates,
         skipped_updates=c.skipped_updates,
-        settle_s=settle_time(history, sim.last_uevent_s),
+        settle_s=settle_time((sim.history[-1].closed(elapsed),), sim.last_uevent_s),
         udev_drained_s=udev_drained(sim),
         fdt_hole=FdtHoleUse(
             size_bytes=sim.hole.size_bytes,

@@ -32,6 +32,7 @@ from engine.rng import RandomStreams
 from engine.run.captured_steps import CAPTURED_STEPS
 from engine.run.counters import RunCounters
 from engine.run.dlpar import DlparRequests
+from engine.run.history_totals import HistoryTotals
 from engine.run.image_changes import ImageChanges
 from engine.run.lockless_update import LocklessUpdates
 from engine.run.outcomes import KdumpState, Outcome, Readiness, crash_outcome, readiness_of
@@ -105,6 +106,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self._build_region()
         self._track_missing()
         self.history: list[Readiness] = []
+        self.history_totals = HistoryTotals()  # metrics' running sums over history
         self.refresh()
         self.strategy.start()
         if self.kdump.service_start_s is not None:

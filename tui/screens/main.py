@@ -92,14 +92,7 @@ class MainScreen(ViewActions):
         return [c for c in self.pane_box.children if isinstance(c, SessionPane)]
 
     def _update_header(self) -> None:
-        header = self.header
-        header.scenario = engine_link.scenario_label(self.runs.scenario, self.runs.path)
-        header.strategies = tuple(self.runs.strategies)
-        header.now_s = self.runs.now_s
-        header.duration_s = self.runs.duration_s
-        header.speed = self.playback.speed
-        header.playing = self.playback.playing
-        header.engine_rate = self.playback.engine_rate if self.playback.playing else None
+        self.header.show(self.runs, self.playback)
 
     def _sync(
         self,
@@ -111,27 +104,27 @@ class MainScreen(ViewActions):
         tree: bool = True,
         lanes: bool = True,
         region: bool = True,
-        only_pane: int | None = None,
+        tree_pane: int | None = None,
     ) -> None:
         """Panes and header from the sessions; ``stats`` redraws metrics and chart too.
 
         ``tree``, ``lanes`` and ``region`` False (playback's in-between frames) leave the
         /cpus tree, the timeline's lanes and the crash region panel as they are. In
         compare mode the numbers go in one table, and both charts share a y-scale.
-        ``only_pane``: the chart and tree of that pane only (``tui.frame_cycle``).
+        ``tree_pane``: the /cpus tree of that pane only (``tui.frame_cycle``).
         """
         comparing = len(self.runs.sessions) > 1
         y_max = None
         if comparing and (stats or chart):
             y_max = max(s.exposure_series()[-1][1] for s in self.runs.sessions)
         for index, (pane, session) in enumerate(zip(self.panes, self.runs.sessions, strict=False)):
-            mine = only_pane is None or only_pane == index
+            mine = tree_pane is None or tree_pane == index
             if pane.session is not session:
                 pane.replace_session(session)
             pane.comparing = comparing
             pane.sync(
                 metrics=(stats or metrics) and not comparing,
-                chart=stats or (chart and mine),
+                chart=stats or chart,
                 follow=follow,
                 y_max=y_max,
                 probe=self.selected_probe if (stats or metrics) else -1,
@@ -192,7 +185,7 @@ class MainScreen(ViewActions):
                 lanes=turn.lanes,
                 region=turn.region,
                 follow=True,
-                only_pane=turn.only_pane,
+                tree_pane=turn.tree_pane,
             )
 
     def _frame_drawn(self, budget_end_s: float) -> None:

@@ -120,6 +120,7 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.user_zoomed = False
         self.exposure_between: Callable[[Sequence[float]], list[float]] | None = None
         self._cache: dict[int, tuple[tuple[Any, ...], Strip]] = {}
+        self._rows: dict[int, tuple[Strip, int, Strip]] = {}  # row -> (plot, width, joined)
         self._drawn_cursor: int | None = None
         # (view, exposure per column) the readiness shading last asked the engine for
         self._shade_cache: tuple[tuple[float, float, int] | None, list[float]] = (None, [])
@@ -129,6 +130,7 @@ class RaceTimeline(ScrollView, can_focus=True):
         """A new run: forget every lane (zoom and scroll stay)."""
         self.lanes = Lanes()
         self._cache.clear()
+        self._rows.clear()
         self._shade_cache = (None, [])
         self.now_s = 0.0
         self.refresh()
@@ -194,6 +196,7 @@ class RaceTimeline(ScrollView, can_focus=True):
             self.spc = None
         self._fit()
         self._cache.clear()
+        self._rows.clear()
 
     def zoom_by(self, steps: int) -> None:
         """Zoom in (steps < 0) or out (steps > 0) around the instant looked at: the cursor
@@ -331,27 +334,39 @@ class RaceTimeline(ScrollView, can_focus=True):
                 cells[i] = (legend.READY.char, legend.READY.style)
         return cells
 
+    def _row_strip(self, row: int, width: int) -> Strip:
+        """Label gutter and plot of a row, without the cursor: joined once per plot strip
+        (the cursor moves every playing frame, the plot less often)."""
+        plot = self.lane_strip(row)
+        joined = self._rows.get(row)
+        if joined is not None and joined[0] is plot and joined[1] == width:
+            return joined[2]
+        label = "t" if row < AXIS_ROWS else LANES[row - AXIS_ROWS][1]
+        gutter = Strip(
+            [Segment(label[: LABEL_W - 1].ljust(LABEL_W - 1) + "│", LABEL_STYLE)], LABEL_W
+        )
+        strip = Strip.join([gutter, plot]).adjust_cell_length(width, PLAIN)
+        self._rows[row] = (plot, width, strip)
+        return strip
+
     def render_line(self, y: int) -> Strip:
         row = y + self.scroll_offset.y
         width = self.size.width
         if row >= AXIS_ROWS + len(LANES) or width <= 0:
             return Strip.blank(width, PLAIN)
-        label = "t" if row < AXIS_ROWS else LANES[row - AXIS_ROWS][1]
-        gutter = Strip(
-            [Segment(label[: LABEL_W - 1].ljust(LABEL_W - 1) + "│", LABEL_STYLE)], LABEL_W
-        )
-        plot = self.lane_strip(row)
+        line = self._row_strip(row, width)
         col = self.cursor_col
-        if 0 <= col < plot.cell_length:
-            char = plot.crop(col, col + 1).text
+        if 0 <= col < min(self.plot_width, width - LABEL_W):
+            x = LABEL_W + col
+            char = line.crop(x, x + 1).text
             if row < AXIS_ROWS:
                 cell = Segment("▼", CURSOR_BLANK)
             elif char == " ":
                 cell = Segment("│", CURSOR_BLANK)
             else:
                 cell = Segment(char, CURSOR_STYLE)
-            plot = Strip.join([plot.crop(0, col), Strip([cell], 1), plot.crop(col + 1)])
-        return Strip.join([gutter, plot]).adjust_cell_length(width, PLAIN)
+            line = Strip.join([line.crop(0, x), Strip([cell], 1), line.crop(x + 1)])
+        return line
 
     # ---- input ---------------------------------------------------------------------------
     def time_at(self, x: int) -> float | None:

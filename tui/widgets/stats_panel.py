@@ -1,4 +1,4 @@
-"""The engine's metrics so far, and its cumulative exposure series over simulated time (plotext)."""
+"""The engine's metrics so far, and its cumulative exposure series over simulated time."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from tui import fmt, palette
 from tui.engine_link import Metrics, Result
-from tui.widgets.exposure_plot import ExposurePlot
+from tui.widgets.exposure_chart import ExposureChart
 
 
 def _num(value: float | int, unit: str = "") -> str:
@@ -61,46 +61,24 @@ def metric_text(metrics: Metrics | None) -> Text:
     return text
 
 
-def thin(series: Sequence[tuple[float, float]], buckets: int) -> list[tuple[float, float]]:
-    """At most two points (first and last) per ``1/buckets`` of the time span: a plot can
-    show no more, and a monotonic curve keeps its shape."""
-    if len(series) <= 2 * buckets:
-        return list(series)
-    t0, t1 = series[0][0], series[-1][0]
-    span = (t1 - t0) or 1.0
-    kept: list[tuple[float, float]] = []
-    last_bucket = -1
-    for i, point in enumerate(series):
-        bucket = min(int((point[0] - t0) / span * buckets), buckets - 1)
-        if bucket != last_bucket:
-            if kept and kept[-1] is not series[i - 1]:
-                kept.append(series[i - 1])
-            kept.append(point)
-            last_bucket = bucket
-    if kept[-1] is not series[-1]:
-        kept.append(series[-1])
-    return kept
-
-
 class StatsPanel(Vertical):
     """Metrics line plus the exposure chart; the owner decides when to ``show()``."""
 
     DEFAULT_CSS = """
     StatsPanel { width: 1fr; height: 1fr; }
     StatsPanel > Static { height: auto; max-height: 4; }
-    StatsPanel > PlotextPlot { height: 1fr; min-height: 3; }
+    StatsPanel > ExposureChart { height: 1fr; min-height: 3; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.metrics: Metrics | None = None
-        self.series: list[tuple[float, float]] = [(0.0, 0.0)]
-        self.duration_s = 1.0
+        self.chart = ExposureChart(id="exposure")
         self._metrics_lines: tuple[int, int] | None = None  # (width, lines) last laid out
 
     def compose(self) -> ComposeResult:
         yield Static(id="metrics")
-        yield ExposurePlot(id="exposure")
+        yield self.chart
 
     def show_metrics(self, metrics: Metrics) -> None:
         """Redraw the metrics line; a layout only when it wraps to another number of lines
@@ -116,6 +94,11 @@ class StatsPanel(Vertical):
         static.update(visual, layout=lines is None or lines != self._metrics_lines)
         self._metrics_lines = lines
 
+    @property
+    def series(self) -> Sequence[tuple[float, float]]:
+        """The exposure series the chart was last given."""
+        return self.chart.series
+
     def show_chart(
         self,
         series: Sequence[tuple[float, float]],
@@ -124,17 +107,5 @@ class StatsPanel(Vertical):
         y_max: float | None = None,
     ) -> None:
         """Redraw the chart of ``Session.exposure_series()`` (on ``0 .. y_max`` if given:
-        compare mode's shared scale)."""
-        self.duration_s = duration_s
-        plot = self.query_one(ExposurePlot)
-        self.series = thin(series, max(plot.size.width * 2, 64))  # braille: 2 dots a column
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        xs = [t for t, _ in self.series]
-        ys = [e for _, e in self.series]
-        plt.plot(xs, ys, marker="braille")
-        plt.title("cumulative exposure (s)")
-        plt.xlim(0, max(duration_s, 1e-9))
-        plt.ylim(0, max((max(ys) if y_max is None else y_max) * 1.1, 0.1))
-        plot.refresh()
+        compare mode's shared scale); a chart that already shows it draws nothing."""
+        self.chart.show(series, duration_s, y_max=y_max)
