@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import resource
 import subprocess
 import sys
 import time
@@ -29,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import simpy  # noqa: E402
 
+from benchmarks.bench_startup import bench_help  # noqa: E402
 from engine.rng import RandomStreams  # noqa: E402
 from engine.run.outcomes import monte_carlo  # noqa: E402
 from engine.run.session import Session  # noqa: E402
@@ -182,26 +181,6 @@ def bench_monte_carlo(runs: int = 1_000_000) -> None:
     print(f"  p_captured {mc.p_captured:.4f} ci95 {mc.ci95[0]:.4f}..{mc.ci95[1]:.4f}")
 
 
-def cpu_seconds(argv: list[str], reps: int = 5) -> float:
-    """Median user+sys CPU seconds of a child process."""
-    samples = []
-    for _ in range(reps):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(argv, capture_output=True, check=False, env=os.environ)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        samples.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return sorted(samples)[len(samples) // 2]
-
-
-def bench_help() -> None:
-    floor = cpu_seconds([sys.executable, "-c", "pass"])
-    print("\nstart-up CPU (median of 5), against `python3 -c pass`:")
-    print(f"  python3 -c pass           {floor * 1e3:6.1f} ms")
-    for args in (["--help"], ["validate", "scenarios/default.toml"], ["inspect", "--help"]):
-        cpu = cpu_seconds([sys.executable, "-m", "cli.main", *args])
-        print(f"  kdump-storm {' '.join(args):24} {cpu * 1e3:6.1f} ms")
-
-
 def bench_rss(strategies: list[str], blocks: int) -> None:
     """Peak RSS of one child process holding every strategy's finished 64k-block run."""
     code = (
@@ -247,7 +226,7 @@ def main() -> None:
     if "mc" in parts:
         bench_monte_carlo()
     if "help" in parts:
-        bench_help()
+        bench_help(sys.executable, reps=5)
     if "rss" in parts:
         bench_rss(strategies, MEMORY_LADDER[-1])
 

@@ -84,29 +84,24 @@ class Record:
         return json.dumps(out, sort_keys=True, separators=(",", ":"))
 
 
-_KINDS: tuple[RecordKind, ...] = tuple(RecordKind)
-_KIND_INDEX: Mapping[RecordKind, int] = {kind: i for i, kind in enumerate(_KINDS)}
-
-
 class Trace:
     """Append-only records with a sha256 digest, hashed lazily as it is asked for.
 
     Stored as columns (issue 10: 64k memory blocks x 5 strategies in 300 MiB): times
-    in an ``array('d')``, kinds as one byte each, span ids in an ``array('q')`` (-1:
-    none), each record's detail values appended to one flat list (no tuple per
-    record) from the offset ``_first[seq]``, their keys an index into a table of the
-    distinct key tuples. ``Record`` objects are built when a record is read.
+    in an ``array('d')``, span ids in an ``array('q')`` (-1: none), each record's
+    detail values appended to one flat list (no tuple per record) from the offset
+    ``_first[seq]``, its kind and keys one index into a table of the distinct
+    (kind, keys) shapes. ``Record`` objects are built when a record is read.
     """
 
     def __init__(self) -> None:
         self._t = array("d")
-        self._kind = bytearray()
         self._span = array("q")
         self._values: list[object] = []  # every record's detail values, in order
         self._first = array("Q")  # where record seq's values start in _values
-        self._shape = array("I")  # index of record seq's keys in _key_tuples
-        self._keys: dict[tuple[str, ...], int] = {}
-        self._key_tuples: list[tuple[str, ...]] = []
+        self._shape = array("I")  # index of record seq's (kind, keys) in _shapes
+        self._shape_of: dict[tuple[object, ...], int] = {}  # (kind, *keys) -> index
+        self._shapes: list[tuple[RecordKind, tuple[str, ...]]] = []
         self._digest = hashlib.sha256()
         self._hashed = 0  # records already fed to the digest
         self._open: dict[int, RecordKind] = {}  # span id -> its start kind
@@ -145,13 +140,12 @@ class Trace:
     ) -> int:
         # no Record is built here: the columns are the trace, readers build theirs
         seq = len(self._t)
-        names = tuple(detail)
-        shape = self._keys.get(names)
+        key = (kind, *detail)
+        shape = self._shape_of.get(key)
         if shape is None:
-            shape = self._keys[names] = len(self._key_tuples)
-            self._key_tuples.append(names)
+            shape = self._shape_of[key] = len(self._shapes)
+            self._shapes.append((kind, tuple(detail)))
         self._t.append(t_s)
-        self._kind.append(_KIND_INDEX[kind])
         self._span.append(-1 if span is None else span)
         self._first.append(len(self._values))
         self._shape.append(shape)
@@ -160,13 +154,11 @@ class Trace:
 
     def record(self, seq: int) -> Record:
         """The record at ``seq``, built from the columns."""
-        keys = self._key_tuples[self._shape[seq]]
+        kind, keys = self._shapes[self._shape[seq]]
         first = self._first[seq]
         detail = dict(zip(keys, self._values[first : first + len(keys)], strict=True))
         span = self._span[seq]
-        return Record(
-            seq, self._t[seq], _KINDS[self._kind[seq]], detail, None if span < 0 else span
-        )
+        return Record(seq, self._t[seq], kind, detail, None if span < 0 else span)
 
     @property
     def records(self) -> Sequence[Record]:
