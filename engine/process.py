@@ -1,4 +1,12 @@
-"""The type of a SimPy process body: a generator that yields events and returns nothing."""
+"""SimPy process bodies: their type, and cheaper ways to run them in SimPy's order.
+
+``Process`` is the type of a body (a generator that yields events). ``start``,
+``run_now`` and ``soon`` run bodies and callbacks nobody waits on without a
+``simpy.Process`` (no Process object, no end event), each where ``env.process``
+would have run it; ``Mutex`` is ``simpy.Resource(capacity=1)`` with the same
+events. A 64k-block memory storm starts over 100k bodies: these keep its trace
+byte for byte (tests/test_process_helpers.py holds each to the SimPy original).
+"""
 
 from __future__ import annotations
 
