@@ -84,6 +84,21 @@ class Record:
         return json.dumps(out, sort_keys=True, separators=(",", ":"))
 
 
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_quote = json.encoder.encode_basestring_ascii  # what _dumps writes for a str
+_SPAN = '"span":'
+
+
+def _value_json(value: object) -> str:
+    """``_dumps(value)``: ints and strs (most detail values) without the encoder."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)  # type: ignore[arg-type]
+    if kind is str:
+        return _quote(value)  # type: ignore[arg-type]
+    return _dumps(value)
+
+
 class Trace:
     """Append-only records with a sha256 digest, hashed lazily as it is asked for.
 
@@ -102,6 +117,8 @@ class Trace:
         self._shape = array("I")  # index of record seq's (kind, keys) in _shapes
         self._shape_of: dict[tuple[object, ...], int] = {}  # (kind, *keys) -> index
         self._shapes: list[tuple[RecordKind, tuple[str, ...]]] = []
+        # per shape: ("key": text and value index, in sorted key order; the kind's text)
+        self._line_layouts: dict[int, tuple[list[tuple[str, int]], str]] = {}
         self._digest = hashlib.sha256()
         self._hashed = 0  # records already fed to the digest
         self._open: dict[int, RecordKind] = {}  # span id -> its start kind
@@ -172,16 +189,47 @@ class Trace:
         return len(self._t)
 
     def digest(self) -> str:
-        """sha256 of the JSON Lines export of every record so far."""
-        for seq in range(self._hashed, len(self._t)):
-            self._digest.update(self.record(seq).to_json().encode())
-            self._digest.update(b"\n")
-        self._hashed = len(self._t)
+        """sha256 of the JSON Lines export of every record so far.
+
+        The new records' lines are written straight from the columns
+        (``_json_line``: the very text of ``Record.to_json``) and hashed in one
+        update: the TUI asks for metrics several times a second, and building a
+        ``Record`` and a dict per line cost most of a metrics call (issue 11c).
+        """
+        end = len(self._t)
+        if end > self._hashed:
+            lines = [self._json_line(seq) for seq in range(self._hashed, end)]
+            self._digest.update(("\n".join(lines) + "\n").encode())
+            self._hashed = end
         return self._digest.hexdigest()
+
+    def _json_line(self, seq: int) -> str:
+        """``self.record(seq).to_json()``, without the Record: keys sorted (detail,
+        kind, seq, span, t_s), ``to_json``'s separators, each value as ``json`` writes
+        it; the shape's sorted keys and their ``"key":`` text are made once."""
+        shape = self._shape[seq]
+        layout = self._line_layouts.get(shape)
+        if layout is None:
+            kind, keys = self._shapes[shape]
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            layout = self._line_layouts[shape] = (
+                [(f"{_quote(keys[i])}:", i) for i in order],
+                f'}},"kind":{_quote(kind.value)},"seq":',
+            )
+        fields, kind_part = layout
+        first = self._first[seq]
+        values = self._values
+        detail = ",".join([key + _value_json(values[first + i]) for key, i in fields])
+        span = self._span[seq]
+        t_s = float.__repr__(round(self._t[seq], 9))  # json's text of a finite float
+        return (
+            f'{{"detail":{{{detail}{kind_part}{seq}'
+            f'{"" if span < 0 else f",{_SPAN}{span}"},"t_s":{t_s}}}'
+        )
 
     def write_jsonl(self, out: IO[str]) -> None:
         for seq in range(len(self._t)):
-            out.write(self.record(seq).to_json())
+            out.write(self._json_line(seq))
             out.write("\n")
 
 
