@@ -147,3 +147,16 @@ def test_initial_ranges_must_fit() -> None:
 def test_bad_ranges_rejected(bad: list[tuple[int, int]]) -> None:
     with pytest.raises(ValueError, match="bad RAM range"):
         build_elfcorehdr(1, bad)
+
+
+def test_header_read_after_updates_is_the_build_of_its_current_ranges() -> None:
+    # updates leave the bytes to be built when read: what is read must be exactly the
+    # header built from the ranges of the last accepted update, and used_bytes its length
+    hdr = Elfcorehdr(16, elfcorehdr_segment_size(16, True, 0), RANGES)
+    steps = [RANGES[:1], RANGES, RANGES + [(8 * GiB, 256 * MiB)], RANGES[:2]]
+    for ranges in steps:
+        assert hdr.update(ranges) is True
+        assert hdr.used_bytes == len(hdr.bytes)
+        assert hdr.bytes == build_elfcorehdr(16, ranges)
+    # 16 CPUs + vmcoreinfo + 2 ranges + the kernel-map slot = 20 phdrs: 64 + 20 x 56 -> 4096
+    assert hdr.used_bytes == 4096

@@ -107,7 +107,7 @@ def test_pid1_serves_one_call_at_a_time_in_arrival_order():
     ends = []
 
     def caller():
-        yield from pid1.call(0.25)
+        yield pid1.call(0.25)
         ends.append(env.now)
 
     for _ in range(4):

@@ -46,6 +46,7 @@ ELFDATA2MSB = 2
 EV_CURRENT = 1
 
 PAGE_OFFSET = 0xC000_0000_0000_0000  # ppc64 __va(x) = x + PAGE_OFFSET
+_U64 = (1 << 64) - 1
 
 # note_buf_t = u32[CRASH_CORE_NOTE_BYTES / 4] (include/linux/vmcore_info.h):
 #   2 * ALIGN(sizeof(struct elf_note), 4)   = 2 * 12 = 24   (the note + the final empty note)
@@ -107,21 +108,52 @@ def _check_cpus(possible_cpus: int) -> None:
 
 
 def _check_ranges(ram_ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    ranges = tuple((int(start), int(size)) for start, size in ram_ranges)
+    ranges = tuple([(int(start), int(size)) for start, size in ram_ranges])
     for start, size in ranges:
         if start < 0 or size <= 0 or start + size > 1 << 64:
             raise ValueError(f"bad RAM range (start={start:#x}, size={size:#x})")
     return ranges
 
 
+def _check_phnum(possible_cpus: int, nr_ranges: int) -> int:
+    phnum = possible_cpus + 1 + nr_ranges
+    if phnum >= PN_XNUM:
+        raise ValueError(f"{phnum} program headers: beyond the ELF limit of {PN_XNUM - 1}")
+    return phnum
+
+
+# compiled once per byte order (">" big, "<" little): a memory storm rebuilds the header
+# per block under crash hotplug
+_EHDR = {prefix: struct.Struct(prefix + _EHDR_FMT) for prefix in "><"}
+_PHDR = {prefix: struct.Struct(prefix + _PHDR_FMT) for prefix in "><"}
+
+
 @functools.lru_cache(maxsize=8)
-def _cpu_note_headers(possible_cpus: int, note_base: int, prefix: str) -> bytes:
-    """One PT_NOTE per possible CPU: the same for every rebuild of one machine."""
-    phdr = struct.Struct(prefix + _PHDR_FMT)
-    return b"".join(
+def _notes_and_ident(
+    possible_cpus: int, note_base: int, vmcoreinfo_paddr: int, prefix: str
+) -> tuple[bytes, bytes]:
+    """One PT_NOTE per possible CPU, then the vmcoreinfo PT_NOTE, and ``e_ident``: the same
+    for every rebuild of one machine's header."""
+    phdr = _PHDR[prefix]
+    notes = b"".join(
         phdr.pack(PT_NOTE, 0, paddr, 0, paddr, NOTE_BUF_BYTES, NOTE_BUF_BYTES, 0)
         for paddr in (note_base + cpu * PERCPU_UNIT_BYTES for cpu in range(possible_cpus))
     )
+    vmcoreinfo = phdr.pack(
+        PT_NOTE,
+        0,
+        vmcoreinfo_paddr,
+        0,
+        vmcoreinfo_paddr,
+        VMCOREINFO_NOTE_BYTES,
+        VMCOREINFO_NOTE_BYTES,
+        0,
+    )
+    ident = bytes(
+        [0x7F, ord("E"), ord("L"), ord("F"), ELFCLASS64]
+        + [ELFDATA2MSB if prefix == ">" else ELFDATA2LSB, EV_CURRENT, 0]
+    ).ljust(16, b"\0")
+    return notes + vmcoreinfo, ident
 
 
 def build_elfcorehdr(
@@ -141,9 +173,7 @@ def build_elfcorehdr(
     """
     _check_cpus(possible_cpus)
     ranges = _check_ranges(ram_ranges)
-    phnum = possible_cpus + 1 + len(ranges)
-    if phnum >= PN_XNUM:
-        raise ValueError(f"{phnum} program headers: beyond the ELF limit of {PN_XNUM - 1}")
+    phnum = _check_phnum(possible_cpus, len(ranges))
     size = elfcorehdr_bytes(possible_cpus, len(ranges))
     if segment_bytes is not None:
         if size > segment_bytes:
@@ -152,15 +182,8 @@ def build_elfcorehdr(
             )
         size = segment_bytes
     prefix = ">" if byteorder == "big" else "<"
-    buf = bytearray(size)
-    ident = bytes(
-        [0x7F, ord("E"), ord("L"), ord("F"), ELFCLASS64]
-        + [ELFDATA2MSB if byteorder == "big" else ELFDATA2LSB, EV_CURRENT, 0]
-    ).ljust(16, b"\0")
-    struct.pack_into(
-        prefix + _EHDR_FMT,
-        buf,
-        0,
+    notes, ident = _notes_and_ident(possible_cpus, note_base, vmcoreinfo_paddr, prefix)
+    ehdr = _EHDR[prefix].pack(
         ident,
         ET_CORE,
         EM_PPC64,
@@ -176,29 +199,17 @@ def build_elfcorehdr(
         0,  # e_shnum
         0,  # e_shstrndx
     )
-    phdr = struct.Struct(prefix + _PHDR_FMT)
-    at = ELF64_EHDR_BYTES
-    notes = _cpu_note_headers(possible_cpus, note_base, prefix)
-    buf[at : at + len(notes)] = notes
-    at += len(notes)
-    phdr.pack_into(
-        buf,
-        at,
-        PT_NOTE,
-        0,
-        vmcoreinfo_paddr,
-        0,
-        vmcoreinfo_paddr,
-        VMCOREINFO_NOTE_BYTES,
-        VMCOREINFO_NOTE_BYTES,
-        0,
+    pack = _PHDR[prefix].pack
+    loads = b"".join(
+        [
+            pack(PT_LOAD, PF_RWX, start, (start + PAGE_OFFSET) & _U64, start, length, length, 0)
+            for start, length in ranges
+        ]
     )
-    at += ELF64_PHDR_BYTES
-    for start, length in ranges:
-        vaddr = (start + PAGE_OFFSET) & ((1 << 64) - 1)
-        phdr.pack_into(buf, at, PT_LOAD, PF_RWX, start, vaddr, start, length, length, 0)
-        at += ELF64_PHDR_BYTES
-    return bytes(buf)
+    # the CPUs' notes then vmcoreinfo's, the PT_LOADs, zeros to the end (one join, no
+    # bytearray: the header is rebuilt per memory block under crash hotplug)
+    pad = size - ELF64_EHDR_BYTES - len(notes) - len(loads)
+    return b"".join((ehdr, notes, loads, bytes(pad)))
 
 
 class Elfcorehdr:
@@ -226,6 +237,7 @@ class Elfcorehdr:
         self.generation = 0
         self.refusals = 0
         ranges = _check_ranges(ram_ranges)
+        _check_phnum(possible_cpus, len(ranges))
         needed = elfcorehdr_bytes(possible_cpus, len(ranges))
         if needed > segment_bytes:
             raise ValueError(
@@ -233,7 +245,7 @@ class Elfcorehdr:
                 f"{needed} bytes but its segment is {segment_bytes} bytes"
             )
         self._ranges = ranges
-        self._bytes = self._build(ranges)
+        self._bytes: bytes | None = None  # built when read (see ``bytes``)
 
     def _build(self, ranges: RamRanges) -> bytes:
         return build_elfcorehdr(
@@ -242,7 +254,13 @@ class Elfcorehdr:
 
     @property
     def bytes(self) -> bytes:
-        """The header as the kernel would copy it in (``elfsz`` bytes, 4 KiB aligned)."""
+        """The header as the kernel would copy it in (``elfsz`` bytes, 4 KiB aligned).
+
+        Built from the current ranges when first read after a change: a memory storm
+        under crash hotplug updates the header per block and the run needs only its
+        size (``used_bytes``), which the ranges give without building it."""
+        if self._bytes is None:
+            self._bytes = self._build(self._ranges)
         return self._bytes
 
     @property
@@ -257,7 +275,8 @@ class Elfcorehdr:
 
     @property
     def used_bytes(self) -> int:
-        return len(self._bytes)
+        """``len(bytes)``: the header's 4 KiB-aligned size for the current ranges."""
+        return elfcorehdr_bytes(self.possible_cpus, len(self._ranges))
 
     @property
     def max_ranges(self) -> int:
@@ -276,8 +295,9 @@ class Elfcorehdr:
         if not self.fits(len(ranges)):
             self.refusals += 1
             return False
+        _check_phnum(self.possible_cpus, len(ranges))  # what building it would refuse
         if ranges != self._ranges:  # the same ranges give the same bytes: keep them
-            self._bytes = self._build(ranges)
+            self._bytes = None
             self._ranges = ranges
         self.generation += 1
         return True

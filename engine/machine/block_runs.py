@@ -45,12 +45,13 @@ class BlockRunSet:
         return other
 
     def add(self, block: int) -> None:
-        if block in self:
-            return
         runs = self.runs
-        i = bisect.bisect_left(runs, [block, block])  # first run starting after block
+        n = len(runs)
+        i = bisect.bisect_left(runs, [block, block])  # the first run starting at or after block
+        if (i < n and runs[i][0] == block) or (i > 0 and runs[i - 1][1] >= block):
+            return  # already in
         joins_left = i > 0 and runs[i - 1][1] == block - 1
-        joins_right = i < len(runs) and runs[i][0] == block + 1
+        joins_right = i < n and runs[i][0] == block + 1
         if joins_left and joins_right:
             runs[i - 1][1] = runs[i][1]
             del runs[i]

@@ -328,7 +328,7 @@ class Machine:
 
     def block_runs(self) -> tuple[tuple[int, int], ...]:
         """The online blocks as sorted, disjoint ``(first, last)`` runs (kept as blocks change)."""
-        return tuple((first, last) for first, last in self._memory.runs)
+        return tuple(map(tuple, self._memory.runs))  # type: ignore[arg-type]
 
     @property
     def blocks_count(self) -> int:

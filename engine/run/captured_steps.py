@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process
+from engine.userspace.uevent import Action, Subsystem
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
@@ -45,7 +46,8 @@ def block_uevent(sim: Simulation, action: HotplugAction) -> Process:
     """``add`` / ``remove``: the block device comes or goes; its memory is offline."""
     block = action.target
     assert block is not None
-    sim.emit_uevent("memory", "add" if action.action == "block-added" else "remove", block)
+    added = action.action == "block-added"
+    sim.emit_uevent(Subsystem.MEMORY, Action.ADD if added else Action.REMOVE, block)
     yield from ()
 
 
@@ -58,8 +60,10 @@ def block_online(sim: Simulation, action: HotplugAction) -> Process:
         return
     m.add_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_ADD, block=block, phase=action.phase)
-    yield from sim.memory_notifier(block, True)
-    sim.emit_uevent("memory", "online", block)
+    notifier = sim.memory_notifier(block, True)
+    if notifier is not None:
+        yield from notifier
+    sim.emit_uevent(Subsystem.MEMORY, Action.ONLINE, block)
 
 
 def block_offline(sim: Simulation, action: HotplugAction) -> Process:
@@ -70,8 +74,10 @@ def block_offline(sim: Simulation, action: HotplugAction) -> Process:
         return
     m.remove_block(block)
     sim.trace.add(sim.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)
-    yield from sim.memory_notifier(block, False)
-    sim.emit_uevent("memory", "offline", block)
+    notifier = sim.memory_notifier(block, False)
+    if notifier is not None:
+        yield from notifier
+    sim.emit_uevent(Subsystem.MEMORY, Action.OFFLINE, block)
 
 
 CAPTURED_STEPS: dict[str, Callable[[Simulation, HotplugAction], Process]] = {

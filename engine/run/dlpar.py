@@ -33,7 +33,7 @@ class DlparRequests:
     def refresh(self) -> None:
         raise NotImplementedError
 
-    def emit_uevent(self, subsystem: Subsystem | str, action: Action | str, ident: int) -> None:
+    def emit_uevent(self, subsystem: Subsystem, action: Action, ident: int) -> None:
         raise NotImplementedError
 
     def _core_add(self, action: HotplugAction) -> Process:
@@ -105,13 +105,14 @@ class DlparRequests:
         if teardown is not None:
             yield from teardown
 
-    def memory_notifier(self, block: int, online: bool) -> Process:
+    def memory_notifier(self, block: int, online: bool) -> Process | None:
         """The block is on or off line: readiness, then the memory notifier
-        (MEM_ONLINE / MEM_OFFLINE: crash hotplug's handler), before its uevent."""
+        (MEM_ONLINE / MEM_OFFLINE: crash hotplug's handler), before its uevent.
+
+        Returns the handler's process for the caller to run, None when the strategy
+        has none (no generator per block for the four that have none)."""
         self.refresh()
-        notifier = self.strategy.after_block_changed(block, online)
-        if notifier is not None:
-            yield from notifier
+        return self.strategy.after_block_changed(block, online)
 
     def _block_change(self, action: HotplugAction, *, online: bool) -> Process:
         """Add: ``add`` uevent (block device registered), online, ``online`` uevent.
@@ -131,7 +132,9 @@ class DlparRequests:
             block = m.highest_block()
             m.remove_block(block)
             self.trace.add(self.env.now, RecordKind.BLOCK_REMOVE, block=block, phase=action.phase)
-        yield from self.memory_notifier(block, online)
+        notifier = self.memory_notifier(block, online)
+        if notifier is not None:
+            yield from notifier
         if online:
             self.emit_uevent(Subsystem.MEMORY, Action.ONLINE, block)
         else:

@@ -302,7 +302,7 @@ class ImageChanges:
             self.image.elfcorehdr_runs = self.machine.block_runs()
         else:
             self.counters.elfcorehdr_refused += 1
-        return ok, len(self.elfcorehdr.bytes)
+        return ok, self.elfcorehdr.used_bytes
 
     # ----------------------------------------------------------------- udev
     def count_dropped(self) -> None:

@@ -27,7 +27,7 @@ from engine.kexec.hole_writes import HoleWrites
 from engine.kexec.image import KexecImage
 from engine.machine.block_runs import runs_cover
 from engine.machine.topology import Machine
-from engine.process import UrgentTimeout
+from engine.process import Mutex, UrgentTimeout, start
 from engine.rng import RandomStreams
 from engine.run.captured_steps import CAPTURED_STEPS
 from engine.run.counters import RunCounters
@@ -76,7 +76,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         self.actions: list[HotplugAction] = expand_storm(scenario, self.streams)
         self.strategy = STRATEGY_CLASSES[strategy](self)
         self.elfcorehdr_hotplug = self.strategy.elfcorehdr_hotplug
-        self.update_mutex = simpy.Resource(self.env, capacity=1)
+        self.update_mutex = Mutex(self.env)  # crash_hotplug_lock()
         # lock_device_hotplug(): held by one DLPAR request at a time, the others queue
         self._hotplug_busy = False
         self._hotplug_waiters: deque[simpy.Event] = deque()
@@ -180,20 +180,16 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
         yield from kdump_start(self)
 
     # ------------------------------------------------------------------ udev
-    def emit_uevent(self, subsystem: Subsystem | str, action: Action | str, ident: int) -> None:
+    def emit_uevent(self, subsystem: Subsystem, action: Action, ident: int) -> None:
         """``kobject_uevent()``: the kernel sends it; udevd queues it."""
-        uevent = Uevent(Subsystem(subsystem), Action(action), ident)
         now = self.env.now
         self.counters.uevents += 1
         self.last_uevent_s = now
+        # the trace holds the members' strings (_value_: read directly, no descriptor call)
         self.trace.add(
-            now,
-            RecordKind.UEVENT,
-            subsystem=uevent.subsystem.value,
-            action=uevent.action.value,
-            id=ident,
+            now, RecordKind.UEVENT, subsystem=subsystem._value_, action=action._value_, id=ident
         )
-        self.udev.insert(uevent)
+        self.udev.insert(Uevent(subsystem, action, ident))
 
     # ------------------------------------------------------------- readiness
     def state(self) -> KdumpState:
@@ -357,7 +353,7 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
                 # at a storm's instant sees the request made), as when each had its own
                 # timeout scheduled at t = 0, ahead of all later-scheduled ones
                 yield UrgentTimeout(env, delay_until(env.now, action.t_s))
-            env.process(self._run_action(action))
+            start(env, self._run_action(action))
         self.actions = []  # all started: a finished run does not keep 64k requests
 
     def _run_action(self, action: HotplugAction) -> Process:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from engine.process import Process
 from engine.run.trace import RecordKind
+from engine.userspace.uevent import Action, Subsystem
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
@@ -50,13 +51,13 @@ def smt_switch(sim: Simulation, action: HotplugAction) -> Process:
                 m.online_thread(thread)
                 sim.newest_thread = thread
                 sim.refresh()
-                sim.emit_uevent("cpu", "online", thread)
+                sim.emit_uevent(Subsystem.CPU, Action.ONLINE, thread)
             else:
                 if thread not in m.online_set or len(m.online_set) == 1:
                     continue
                 m.offline_thread(thread)
                 sim.refresh()
-                sim.emit_uevent("cpu", "offline", thread)
+                sim.emit_uevent(Subsystem.CPU, Action.OFFLINE, thread)
                 teardown = sim.strategy.after_thread_offline(thread)
                 if teardown is not None:
                     yield from teardown

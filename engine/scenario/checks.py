@@ -185,27 +185,57 @@ def _check_counts(
     Two sweeps bound every jitter outcome: removes early and adds late (the fewest
     present), then adds early and removes late (the most). Returns that peak count.
     """
-    mine = [p for p in phases if p.action.startswith(kind)]
+    mine = [p for p in phases if p.action.startswith(kind) and p.count > 0]
+    if len(mine) == 1:
+        return _check_one_phase(r, mine[0], kind, start, hi, block)
+    return _sweep_counts(r, mine, kind, start, hi, block)
+
+
+def _sweep_counts(
+    r: Reader, mine: list[StormPhase], kind: str, start: int, hi: int | None, block: int | None
+) -> int:
+    by_index = {p.index: p for p in mine}
     peak = start
     for removes_first in (True, False):
         events = []
         for p in mine:
             adds = p.action.endswith("add")
             late = p.jitter_s if adds == removes_first else 0.0
-            for i in range(p.count):
-                events.append((p.at_s + i * p.every_s + late, adds == removes_first, p.index, i, p))
-        events.sort(key=lambda e: e[:4])
+            at, every, flag, index, delta = p.at_s, p.every_s, adds == removes_first, p.index, 1
+            if not adds:
+                delta = -1
+            events.extend([(at + i * every + late, flag, index, i, delta) for i in range(p.count)])
+        events.sort()  # by (time, flag, phase, i): unique, so delta never decides
         count, reported = start, set()
         at_start: dict[int, int] = {}
-        for *_, p in events:
-            at_start.setdefault(p.index, count)
-            count += 1 if p.action.endswith("add") else -1
-            peak = max(peak, count)
+        for _, _, index, _, delta in events:
+            if index not in at_start:
+                at_start[index] = count
+            count += delta
+            if count > peak:
+                peak = count
             broken = count < 1 if removes_first else hi is not None and count > hi
-            if broken and p.index not in reported:
-                reported.add(p.index)
-                r.error(f"storm[{p.index}]", _count_reason(p, kind, at_start[p.index], hi, block))
+            if broken and index not in reported:
+                reported.add(index)
+                p = by_index[index]
+                r.error(f"storm[{index}]", _count_reason(p, kind, at_start[index], hi, block))
     return peak
+
+
+def _check_one_phase(
+    r: Reader, p: StormPhase, kind: str, start: int, hi: int | None, block: int | None
+) -> int:
+    """``_check_counts`` for one phase alone: the count moves one way, from ``start`` to
+    ``start +- count``, whatever the jitter, so its extremes are known without a sweep
+    (a 64k-block storm made 2 x 64k events to sort)."""
+    step = 1 if p.action.endswith("add") else -1
+    final = start + step * p.count
+    lowest, highest = min(start + step, final), max(start + step, final)
+    if lowest < 1:  # the removes-first sweep
+        r.error(f"storm[{p.index}]", _count_reason(p, kind, start, hi, block))
+    if hi is not None and highest > hi:  # the adds-first sweep
+        r.error(f"storm[{p.index}]", _count_reason(p, kind, start, hi, block))
+    return max(start, highest)
 
 
 def _count_reason(p: StormPhase, kind: str, present: int, hi: int | None, block: int | None) -> str:

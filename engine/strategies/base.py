@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from engine.process import Process
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class Strategy:
     def start(self) -> None:
         """Start background processes (reload workers)."""
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         """What the kdump rule runs inside the udev worker for ``uevent`` (None: no match)."""
         return None
 

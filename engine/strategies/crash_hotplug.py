@@ -19,6 +19,7 @@ from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
 from engine.strategies.kernel_update import HOLDER, kernel_update
 from engine.strategies.udev_throttled import ThrottledReloads
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -31,7 +32,7 @@ class CrashHotplug(Strategy):
     def start(self) -> None:
         self.reloads = ThrottledReloads(self)
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         if not ppc64_rule_matches(uevent):
             return None
         # the worker reads the attribute when it runs the rule, not when the kernel sends it

@@ -33,16 +33,21 @@ def kernel_update(sim: Simulation, what: str, *, reason: str) -> Process:
     header), or "none" (an event the architecture ignores, e.g. CPU removal on
     powerpc, which still takes the locks). The image is NULL while it runs.
     """
-    with sim.update_mutex.request() as turn:
-        yield turn
-        if not sim.lock_for_update(HOLDER, what, reason):
-            return  # skipped: the image is left as it was
-        if not sim.image.loaded:
-            sim.release_lock(HOLDER)  # "Check kdump is not loaded": nothing to update
-            return
-        if not sim.image.hotplug_support:
-            sim.skip_update_without_hotplug_support(HOLDER, what, reason)
-            return
-        update = sim.begin_kernel_update(HOLDER, what, reason, null_image=True)
-        yield sim.env.timeout(sim.kdump.kernel_update.duration_s(update.moved_bytes))
-        sim.end_kernel_update(update)
+    mutex = sim.update_mutex  # crash_hotplug_lock()
+    yield mutex.lock()
+    yield from _update_locked(sim, what, reason)
+    mutex.unlock()
+
+
+def _update_locked(sim: Simulation, what: str, reason: str) -> Process:
+    if not sim.lock_for_update(HOLDER, what, reason):
+        return  # skipped: the image is left as it was
+    if not sim.image.loaded:
+        sim.release_lock(HOLDER)  # "Check kdump is not loaded": nothing to update
+        return
+    if not sim.image.hotplug_support:
+        sim.skip_update_without_hotplug_support(HOLDER, what, reason)
+        return
+    update = sim.begin_kernel_update(HOLDER, what, reason, null_image=True)
+    yield sim.env.timeout(sim.kdump.kernel_update.duration_s(update.moved_bytes))
+    sim.end_kernel_update(update)

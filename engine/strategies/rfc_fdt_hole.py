@@ -13,6 +13,7 @@ import libfdt
 from engine.strategies.base import Process, Strategy
 from engine.strategies.rfc_hook import rfc_update_cpus
 from engine.strategies.udev_throttled import ThrottledReloads
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -31,7 +32,7 @@ class RfcFdtHole(Strategy):
             prop = fdt.next_property_offset(prop, quiet=(libfdt.NOTFOUND,))
         self.cpus_props = count
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         if ppc64_rule_matches(uevent, cpu_rule=False):
             return self.reloads.rule_program(uevent)
         return None

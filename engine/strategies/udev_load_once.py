@@ -22,6 +22,7 @@ from __future__ import annotations
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
 from engine.userspace.kdumpctl import kdump_load
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent, suse_rule_matches
 
 
@@ -33,7 +34,7 @@ class UdevLoadOnce(Strategy):
         self.jobs = 0  # lines in /var/run/kdump.jobs
         self.lock_held = False
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         if not suse_rule_matches(uevent):
             return None
         return self._rule(uevent.describe())

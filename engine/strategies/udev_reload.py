@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import simpy
 
+from engine.process import run_now, start
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
 from engine.userspace.kdumpctl import kdump_load, kdump_unload, kdumpctl_reload
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -46,7 +48,7 @@ class RestartJob:
         if self.done is None:
             self.done = sim.env.event()
             sim.trace.add(sim.env.now, RecordKind.RELOAD_QUEUED, why=why, job="installed")
-            sim.env.process(self._run(why))
+            start(sim.env, self._run(why))
         elif self.stopping or self.rerun:
             sim.trace.add(sim.env.now, RecordKind.RELOAD_QUEUED, why=why, job="merged")
         else:
@@ -82,24 +84,27 @@ class UdevReload(Strategy):
         self.try_restart = self.sim.scenario.udev.reload_rule == "try-restart"
         self.job = RestartJob(self)
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         if not ppc64_rule_matches(uevent):
             return None
         if self.try_restart:
             return self._try_restart(uevent)
         return self._systemd_run(uevent)
 
-    def _systemd_run(self, uevent: Uevent) -> Process:
+    def _systemd_run(self, uevent: Uevent) -> RuleProgram:
         sim = self.sim
-        yield from sim.pid1.call(sim.scenario.udev.pid1_s)
-        sim.env.process(self._transient_unit(uevent.describe()))
+        yield sim.pid1.call(sim.scenario.udev.pid1_s)
+        why = uevent.describe()
+        return lambda: self._transient_unit(why)  # systemd starts it once the worker is free
 
-    def _transient_unit(self, why: str) -> Process:
+    def _transient_unit(self, why: str) -> None:
+        """Its exec takes ``[udev] throttler_exec``, then ``kdumpctl reload``. Callbacks, not
+        a process: most reloads of a memory storm only queue on kdumpctl's lock."""
         sim = self.sim
-        yield sim.env.timeout(sim.scenario.udev.throttler_exec_s)
-        yield from kdumpctl_reload(sim, why)
+        exec_done = sim.env.timeout(sim.scenario.udev.throttler_exec_s)
+        exec_done.callbacks.append(lambda _done: run_now(kdumpctl_reload(sim, why)))
 
     def _try_restart(self, uevent: Uevent) -> Process:
         sim = self.sim
-        yield from sim.pid1.call(sim.scenario.udev.pid1_s)
+        yield sim.pid1.call(sim.scenario.udev.pid1_s)
         yield self.job.request(uevent.describe())  # systemctl waits for the job

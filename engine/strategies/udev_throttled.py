@@ -14,9 +14,11 @@ reload``, which waits on kdumpctl's own lock (``engine.userspace.kdumpctl``).
 
 from __future__ import annotations
 
+from engine.process import run_now
 from engine.run.trace import RecordKind
 from engine.strategies.base import Process, Strategy
 from engine.userspace.kdumpctl import kdumpctl_reload
+from engine.userspace.udev import RuleProgram
 from engine.userspace.uevent import Uevent, ppc64_rule_matches
 
 
@@ -27,19 +29,32 @@ class ThrottledReloads:
         self.sim = strategy.sim
         self.flock_held = False
 
-    def rule_program(self, uevent: Uevent) -> Process:
-        """In the udev worker: PID 1 serves is-active and systemd-run; then the worker is free."""
+    def rule_program(self, uevent: Uevent) -> RuleProgram:
+        """In the udev worker: PID 1 serves is-active and systemd-run; then the worker is
+        free, and systemd starts the throttler."""
         sim = self.sim
-        yield from sim.pid1.call(sim.scenario.udev.pid1_s)
-        sim.env.process(self._throttler(uevent.describe()))
+        yield sim.pid1.call(sim.scenario.udev.pid1_s)
+        why = uevent.describe()
+        return lambda: self._exec(why)
 
-    def _throttler(self, why: str) -> Process:
+    def _exec(self, why: str) -> None:
+        """The throttler's exec takes ``[udev] throttler_exec``; then ``flock -n``. Callbacks,
+        not a process: most throttlers of a memory storm only find the lock held."""
         sim = self.sim
-        yield sim.env.timeout(sim.scenario.udev.throttler_exec_s)
+        exec_done = sim.env.timeout(sim.scenario.udev.throttler_exec_s)
+        exec_done.callbacks.append(lambda _done: self._flock(why))
+
+    def _flock(self, why: str) -> None:
+        sim = self.sim
         if self.flock_held:
             sim.trace.add(sim.env.now, RecordKind.THROTTLER_DROP, why=why, reason="flock -n")
             sim.count_dropped()
             return
+        run_now(self._hold(why))  # the last act of this timeout's step
+
+    def _hold(self, why: str) -> Process:
+        """The lock holder: sleep, settle, release, ``kdumpctl reload``."""
+        sim = self.sim
         self.flock_held = True
         span = sim.trace.begin(sim.env.now, RecordKind.THROTTLER_START, why=why)
         spec = sim.kdump.throttler
@@ -64,7 +79,7 @@ class UdevThrottled(Strategy):
     def start(self) -> None:
         self.reloads = ThrottledReloads(self)
 
-    def udev_program(self, uevent: Uevent) -> Process | None:
+    def udev_program(self, uevent: Uevent) -> RuleProgram | None:
         if ppc64_rule_matches(uevent):
             return self.reloads.rule_program(uevent)
         return None

@@ -23,7 +23,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from engine.kexec.syscalls import LoadResult, kexec_crash_load, kexec_unload
-from engine.process import Process
+from engine.process import Process, start
 from engine.run.trace import RecordKind
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class KdumpctlLock:
         woken.succeed()
 
     def _resume(self, why: str) -> None:
-        self.env.process(_reload_holding_lock(self._sim, why))
+        start(self.env, _reload_holding_lock(self._sim, why))
 
 
 def kdumpctl_reload(sim: Simulation, why: str) -> Process:

@@ -38,8 +38,11 @@ from typing import Any
 
 import simpy
 
-from engine.process import Process
+from engine.process import run_now
 from engine.userspace.uevent import Uevent
+
+# a rule's program; what it returns, if anything, runs once its worker is free
+RuleProgram = Generator[Any, Any, Callable[[], None] | None]
 
 WORKER_NUM_MAX = 2048
 MIB = 1 << 20
@@ -75,12 +78,13 @@ class Pid1:
         self.free_at_s = 0.0
         self.calls = 0
 
-    def call(self, service_s: float) -> Process:
-        """Wait in PID 1's line, then for PID 1 to serve this call."""
-        start = max(self.env.now, self.free_at_s)
+    def call(self, service_s: float) -> simpy.Timeout:
+        """Queue a call: the event at which PID 1 has served it (the caller yields it)."""
+        now = self.env.now
+        start = now if now > self.free_at_s else self.free_at_s
         self.free_at_s = start + service_s
         self.calls += 1
-        yield self.env.timeout(self.free_at_s - self.env.now)
+        return self.env.timeout(self.free_at_s - now)
 
 
 class UdevQueue:
@@ -88,8 +92,11 @@ class UdevQueue:
 
     ``program(uevent)`` is the matching rule's RUN/PROGRAM work for a uevent
     (a SimPy generator run inside the worker) or None when no kdump rule
-    matches; the worker holds the event until it returns. Every operation is
-    O(log n) in the events waiting (a heap of ready sequence numbers).
+    matches; the worker holds the event until it returns. It may return what
+    happens once its worker is free (``RuleProgram``): PID 1 starting the unit a
+    ``systemd-run --no-block`` asked for, at that instant, after the queue moved
+    on. Every operation is O(log n) in the events waiting (a heap of ready
+    sequence numbers).
     """
 
     def __init__(
@@ -98,7 +105,7 @@ class UdevQueue:
         *,
         children_max: int,
         event_s: float,
-        program: Callable[[Uevent], Process | None],
+        program: Callable[[Uevent], RuleProgram | None],
         on_idle: Callable[[int], None] | None = None,
     ) -> None:
         self.env = env
@@ -110,8 +117,9 @@ class UdevQueue:
         self._in_flight = 0  # queued, waiting on a dependency, or running
         self._running = 0
         self._ready: list[tuple[int, Uevent]] = []  # heap by sequence number
-        # device -> events behind the one in flight on it
-        self._on_path: dict[tuple[object, int], deque[tuple[int, Uevent]]] = {}
+        # device -> events behind the one in flight on it (None: nothing behind it yet;
+        # a deque only once a second event on the device comes while the first is in flight)
+        self._on_path: dict[tuple[object, int], deque[tuple[int, Uevent]] | None] = {}
         self._empty: simpy.Event | None = None
         self.first_event_s: float | None = None
         self.drained_s: float | None = None  # when the list last became empty
@@ -132,51 +140,62 @@ class UdevQueue:
 
     def insert(self, uevent: Uevent) -> None:
         """``event_queue_insert()`` then ``event_queue_start()``."""
-        now = self.env.now
         if self.first_event_s is None:
-            self.first_event_s = now
+            self.first_event_s = self.env.now
         self._seq += 1
-        self._in_flight += 1
-        self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
-        item = (self._seq, uevent)
-        behind = self._on_path.get(uevent.device)
-        if behind is None:
-            self._on_path[uevent.device] = deque()
-            heapq.heappush(self._ready, item)
+        in_flight = self._in_flight = self._in_flight + 1
+        if in_flight > self.peak_in_flight:
+            self.peak_in_flight = in_flight
+        device = (uevent.subsystem, uevent.ident)
+        on_path = self._on_path
+        if device in on_path:  # blocked by an earlier event on the same device
+            behind = on_path[device]
+            if behind is None:
+                behind = on_path[device] = deque()
+            behind.append((self._seq, uevent))
+        elif not self._ready and self._running < self.children_max:
+            on_path[device] = None
+            self._run(uevent)  # the one ready event: the heap would hand it straight back
         else:
-            behind.append(item)  # blocked by an earlier event on the same device
-        self._start()
+            on_path[device] = None
+            heapq.heappush(self._ready, (self._seq, uevent))
+            self._start()
 
     def _start(self) -> None:
-        while self._ready and self._running < self.children_max:
-            _, uevent = heapq.heappop(self._ready)
-            self._running += 1
-            # the rules take event_s; a plain timeout, no process, for the many
-            # events whose rules run no program
-            rules = self.env.timeout(self.event_s, uevent)
-            rules.callbacks.append(self._rules_done)
+        ready = self._ready
+        while ready and self._running < self.children_max:
+            self._run(heapq.heappop(ready)[1])
+
+    def _run(self, uevent: Uevent) -> None:
+        """A worker takes the event: its rules take event_s, a plain timeout (no process)
+        for the many events whose rules run no program."""
+        self._running += 1
+        rules = self.env.timeout(self.event_s, uevent)
+        rules.callbacks.append(self._rules_done)
 
     def _rules_done(self, rules: simpy.Event) -> None:
-        uevent = rules.value
-        assert isinstance(uevent, Uevent)
+        uevent: Uevent = rules._value  # the timeout's value (``.value`` is a property call)
         program = self.program(uevent)
         if program is None:
             self._finish(uevent)
         else:
-            self.env.process(self._run_program(uevent, program))
+            # the worker runs the program; this callback is its step's last act
+            run_now(program, lambda then: self._worker_free(uevent, then))
 
-    def _run_program(self, uevent: Uevent, program: Process) -> Process:
-        yield from program
+    def _worker_free(self, uevent: Uevent, then: Callable[[], None] | None) -> None:
         self._finish(uevent)
+        if then is not None:
+            then()
 
     def _finish(self, uevent: Uevent) -> None:
         self._running -= 1
         self._in_flight -= 1
-        behind = self._on_path[uevent.device]
+        device = (uevent.subsystem, uevent.ident)
+        behind = self._on_path[device]
         if behind:
             heapq.heappush(self._ready, behind.popleft())
         else:
-            del self._on_path[uevent.device]
+            del self._on_path[device]
         if self._in_flight == 0:
             self.drained_s = self.env.now
             if self._empty is not None:
@@ -184,7 +203,8 @@ class UdevQueue:
                 self._empty = None
             if self.on_idle is not None:
                 self.on_idle(self._seq)
-        self._start()
+        if self._ready:
+            self._start()
 
     # --------------------------------------------------------------- settle
     def settle(self, timeout_s: float) -> Generator[Any, Any, Settled]:
