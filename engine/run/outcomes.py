@@ -294,6 +294,7 @@ def monte_carlo(
     # the engine's only numpy user: not paid for by `--help`, nor by metrics without draws
     # (the TUI's, several a second: importing it there cost its first paint ~130 ms)
     import numpy as np
+
     gen = np.random.Generator(np.random.PCG64(rng.getrandbits(128)))
     starts = np.fromiter((r.t0_s for r in history), dtype=float, count=len(history))
     p_no = np.fromiter((r.p_no_dump for r in history), dtype=float, count=len(history))
