@@ -71,3 +71,14 @@ def test_digest_asked_for_in_pieces_equals_the_digest_of_the_whole_export(strate
     export = io.StringIO()
     s.sim.trace.write_jsonl(export)  # the --trace file: the same lines
     assert hashlib.sha256(export.getvalue().encode()).hexdigest() == export_digest(s.sim.trace)
+
+
+@pytest.mark.parametrize("strategy", ["udev-reload", "crash-hotplug"])
+def test_seqs_of_a_kind_are_the_records_of_that_kind(strategy):
+    s = Session(load_scenario(ROOT / "scenarios" / "large_lpar.toml"), strategy)
+    s.run_to_end()
+    records = s.sim.trace.records
+    for kinds in ([RecordKind.CRASH_PROBE], ["load-end", "update-end"], []):
+        want = [r.seq for r in records if r.kind in kinds]
+        assert s.sim.trace.seqs_of(kinds) == want
+    assert len(s.sim.trace.seqs_of([RecordKind.CRASH_PROBE])) == len(s.sim.probes) > 0

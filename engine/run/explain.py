@@ -13,6 +13,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import islice
 
 from engine.kexec.image import ImageState
 from engine.machine.block_runs import runs_minus
@@ -141,9 +142,8 @@ def explain_probe(
     """The probe ``outcome`` (trace record ``seq``) with what ended its window."""
     cover: Cover | None = None
     if outcome.result != Result.CAPTURED.value:
-        starts = [seg.t0_s for seg in history]
-        i = max(bisect.bisect_right(starts, outcome.t_s) - 1, 0)
-        for seg in history[i + 1 :]:
+        i = max(bisect.bisect_right(history, outcome.t_s, key=_t0_s) - 1, 0)
+        for seg in islice(history, i + 1, None):  # no copy of the history per probe
             if _covered(seg, outcome):
                 cover = Cover(seg.t0_s, _record_at(records, seg.t0_s, seq))
                 break
@@ -155,15 +155,25 @@ def explain_probe(
     return ProbeExplanation(seq, outcome.t_s, outcome.cpu, outcome.result, outcome.cause, cover)
 
 
+def _t0_s(seg: Readiness) -> float:
+    return seg.t0_s
+
+
 def _first_after(records: Sequence[Record], seq: int, kinds: tuple[str, ...]) -> Record | None:
-    return next((r for r in records[seq + 1 :] if r.kind in kinds), None)
+    # record by record from seq on: a slice would build every later record of the run
+    for i in range(seq + 1, len(records)):
+        record = records[i]
+        if record.kind in kinds:
+            return record
+    return None
 
 
 def _record_at(records: Sequence[Record], t_s: float, after_seq: int) -> str | None:
     """The kind of the record that made the change at ``t_s`` (by ``COVER_KINDS`` order)."""
     lo = bisect.bisect_left(records, t_s, lo=after_seq, key=lambda r: r.t_s)
     kinds = set()
-    for r in records[lo:]:
+    for i in range(lo, len(records)):  # the records of that instant only, not a slice
+        r = records[i]
         if r.t_s != t_s:
             break
         kinds.add(r.kind)

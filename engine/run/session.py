@@ -33,7 +33,7 @@ from engine.run.explain import (
 from engine.run.metrics import Metrics, compute_metrics
 from engine.run.outcomes import Outcome, Readiness
 from engine.run.simulation import Simulation
-from engine.run.trace import Record
+from engine.run.trace import Record, RecordKind
 from engine.scenario.load import Scenario
 
 STEP_EVENT_LIMIT = 100_000  # SimPy events one step() may process before giving up
@@ -269,11 +269,11 @@ class Session:
     # ------------------------------------------------------ explanations
     def probe_explanations(self) -> list[ProbeExplanation]:
         """Every crash probe so far with its cause and what ended its window."""
-        probes = [r for r in self.sim.trace.records if r.kind == "crash-probe"]
+        seqs = self.sim.trace.seqs_of((RecordKind.CRASH_PROBE,))
         history, records = self.sim.history, self.sim.trace.records
         return [
-            explain_probe(outcome, record.seq, history, records)
-            for outcome, record in zip(self.sim.probes, probes, strict=True)
+            explain_probe(outcome, seq, history, records)
+            for outcome, seq in zip(self.sim.probes, seqs, strict=True)
         ]
 
     def no_dump_windows(self) -> list[Window]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO, overload
@@ -176,6 +176,12 @@ class Trace:
         detail = dict(zip(keys, self._values[first : first + len(keys)], strict=True))
         span = self._span[seq]
         return Record(seq, self._t[seq], kind, detail, None if span < 0 else span)
+
+    def seqs_of(self, kinds: Collection[str]) -> list[int]:
+        """The seqs of every record of ``kinds``, found in the shape column (no Record
+        is built for the others: a verdict asks for the probes of a whole run)."""
+        shapes = {i for i, (kind, _) in enumerate(self._shapes) if kind in kinds}
+        return [seq for seq, shape in enumerate(self._shape) if shape in shapes]
 
     @property
     def records(self) -> Sequence[Record]:
