@@ -78,6 +78,9 @@ async def replay(
         for pane in screen.panes:
             pane.cpus_tree.expand_all_cores()
         await pilot.pause()
+        # the app starts paused and loads the verdict's numpy in a worker meanwhile (a user
+        # reads the first screen first): playback is measured once that is done
+        await app.workers.wait_for_complete()
         screen.playback.clock = time.perf_counter  # live: wall clock and engine budget
         screen.playback.playing = True
         frame_s: list[float] = []
