@@ -214,14 +214,12 @@ class KdumpFdtBuilder:
         """The CPU nodes of ``present``, in order. A DLPAR add puts its core first in the
         live tree (``present_cores``), so the nodes of the last build follow the new ones
         unchanged: one byte copy, not a join of every node again."""
-        last = self._last_nodes
+        last, nodes = self._last_nodes, self._nodes
         k = len(present) - len(last[0])
         if last[0] and k > 0 and present[k:] == last[0]:
-            nodes = self._nodes
             head = b"".join(nodes.get(c) or self.node_bytes(c) for c in present[:k])
             joined = head + last[1]
         else:
-            nodes = self._nodes
             joined = b"".join([nodes.get(c) or self.node_bytes(c) for c in present])
         self._last_nodes = (present, joined)
         return joined

@@ -9,7 +9,7 @@ probability is above zero. A *window* is a maximal stretch with
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -111,25 +111,18 @@ class Metrics:
         }
 
 
-def window_stats(history: Sequence[Readiness]) -> Windows:
-    """Count, longest and total of the no-dump windows, and seconds by cause."""
-    totals = Totals()
-    for seg in history:
-        totals.add(seg)
-    return _windows(totals)
-
-
 def _windows(t: Totals) -> Windows:
+    """Count, longest and total of the no-dump windows, and seconds by cause."""
     return Windows(
         t.windows, _r(t.longest_s), _r(t.window_total_s), {k: _r(v) for k, v in t.by_cause.items()}
     )
 
 
-def settle_time(history: Sequence[Readiness], last_uevent_s: float | None) -> float | None:
-    """Last uevent to the moment from which the image stays consistent (None: never)."""
+def settle_time(last: Readiness, last_uevent_s: float | None) -> float | None:
+    """Last uevent to the moment from which the image stays consistent (None: never);
+    ``last``: the history's last segment, closed now."""
     if last_uevent_s is None:
         return 0.0
-    last = history[-1]
     if last.p_no_dump > 0 or last.p_incomplete > 0:
         return None
     return _r(max(0.0, last.t0_s - last_uevent_s))
@@ -166,7 +159,7 @@ def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> 
         dropped_uevents=c.dropped_uevents,
         kernel_updates=c.kernel_updates,
         skipped_updates=c.skipped_updates,
-        settle_s=settle_time((sim.history[-1].closed(elapsed),), sim.last_uevent_s),
+        settle_s=settle_time(sim.history[-1].closed(elapsed), sim.last_uevent_s),
         udev_drained_s=udev_drained(sim),
         fdt_hole=FdtHoleUse(
             size_bytes=sim.hole.size_bytes,

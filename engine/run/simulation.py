@@ -231,31 +231,29 @@ class Simulation(ImageChanges, LocklessUpdates, DlparRequests):
     # online threads without a node in the FDT, kept as threads and FDT nodes change
     def _track_missing(self) -> None:
         self._missing: set[int] = set(self.machine.online_set) - self.hole.covered
-        self._missing_snapshot: frozenset[int] | None = None
         self._missing_version = 0  # bumped whenever _missing may have changed
+        self._missing_snapshot: tuple[int, frozenset[int]] | None = None  # (version, set)
         self.machine.watch_threads(self._on_thread)
         self.hole.watch_covered(self._on_covered)
 
     def _on_thread(self, thread: int, online: bool) -> None:
         if online and thread not in self.hole.covered:
             self._missing.add(thread)
-            self._missing_snapshot = None
             self._missing_version += 1
         elif not online and thread in self._missing:
             self._missing.discard(thread)
-            self._missing_snapshot = None
             self._missing_version += 1
 
     def _on_covered(self, gained: frozenset[int], lost: frozenset[int]) -> None:
         self._missing -= gained
         self._missing |= lost & self.machine.online_set
-        self._missing_snapshot = None
         self._missing_version += 1
 
     def _missing_frozen(self) -> frozenset[int]:
-        if self._missing_snapshot is None:
-            self._missing_snapshot = frozenset(self._missing)
-        return self._missing_snapshot
+        snapshot = self._missing_snapshot
+        if snapshot is None or snapshot[0] != self._missing_version:
+            snapshot = self._missing_snapshot = (self._missing_version, frozenset(self._missing))
+        return snapshot[1]
 
     def _refresh_key(self) -> tuple[object, ...] | None:
         """What ``state()`` reads, as identities and generation counters; None while a
