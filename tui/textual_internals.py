@@ -5,7 +5,8 @@ private: a reactive set without its watchers or a layout (``set_reactive``),
 the scrollbar update that follows a virtual size (``_scroll_update``), the
 render cache, dirty regions and line cache of ``Widget`` (``_render_cache``,
 ``_dirty_regions``, ``_styles_cache``), the markup flag a ``Static`` renders with
-(``_render_markup``), and, for tests and the benchmark, the compositor's strips
+(``_render_markup``), the end of each screen update (``_compositor_refresh``: playback
+measures a frame to it), and, for tests and the benchmark, the compositor's strips
 and one screen update without the pilot's idle sleep.
 
 REVIEWED_TEXTUAL_VERSION is the version these were read against (textual/widget.py,
