@@ -3,8 +3,13 @@
 
     python3 benchmarks/bench_startup.py [--python PATH] [--reps N]
 
-``--python`` runs the commands with another interpreter (a clean venv's, where the
-editable install's import finder is part of every start). The first paint is the
+``--python`` runs the commands with another interpreter (a clean venv's). The commands
+are run as a user types them, through the ``kdump-storm`` console script beside the
+interpreter when there is one (its wrapper imports ``re``), else ``python -m cli.main``.
+The floor of each figure is printed in the same run: ``python -c pass`` for the CPU
+times, and for the first paint the wall time of ``import textual.app`` alone in a fresh
+process (Textual is pinned exactly; no first paint of a Textual app comes sooner).
+The first paint is the
 wall time from starting ``kdump-storm tui scenarios/default.toml`` in a detached
 160x50 tmux window to the moment its screen shows the header's play state, polled
 every 5 ms with ``tmux capture-pane`` (so it is late by up to one poll). Targets
@@ -37,22 +42,45 @@ def cpu_seconds(argv: list[str], reps: int) -> float:
     return statistics.median(samples)
 
 
+def command(python: str) -> list[str]:
+    """How a user starts kdump-storm with ``python``: its console script, if installed."""
+    script = Path(python).parent / "kdump-storm"
+    return [str(script)] if script.exists() else [python, "-m", "cli.main"]
+
+
 def bench_help(python: str, reps: int) -> None:
     floor = cpu_seconds([python, "-c", "pass"], reps)
-    print(f"start-up CPU (median of {reps}, {python}), against `python -c pass`:")
+    print(
+        f"start-up CPU (median of {reps}, {' '.join(command(python))}), against `python -c pass`:"
+    )
     print(f"  python -c pass                       {floor * 1e3:6.1f} ms")
     for args in (["--help"], ["validate", "scenarios/default.toml"], ["inspect", "--help"]):
-        cpu = cpu_seconds([python, "-m", "cli.main", *args], reps)
+        cpu = cpu_seconds([*command(python), *args], reps)
         print(f"  kdump-storm {' '.join(args):24} {cpu * 1e3:6.1f} ms")
+
+
+def textual_import_s(python: str, reps: int) -> float:
+    """Median wall seconds of ``import textual.app`` in a fresh ``python`` process."""
+    code = (
+        "import time; t = time.perf_counter(); import textual.app; print(time.perf_counter() - t)"
+    )
+    runs = [
+        float(
+            subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout
+        )
+        for _ in range(reps)
+    ]
+    return statistics.median(runs)
 
 
 def first_paint_s(python: str, session: str = "kdump-storm-first-paint") -> float | None:
     """Seconds from launch to the TUI's first full screen in tmux; None on a timeout."""
-    command = f"cd {ROOT} && exec {python} -m cli.main tui scenarios/default.toml"
+    argv = " ".join(command(python))
+    command_line = f"cd {ROOT} && exec {argv} tui scenarios/default.toml"
     subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
     start = time.perf_counter()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", command],
+        ["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", command_line],
         check=True,
     )
     try:
@@ -84,6 +112,10 @@ def bench_first_paint(python: str, reps: int) -> None:
     print(
         f"TUI first paint (default scenario, 160x50 tmux, median of {len(times)}): "
         f"{statistics.median(times):.3f} s (best {min(times):.3f} s)"
+    )
+    print(
+        f"  floor: `import textual.app` alone, fresh process, median of {reps}: "
+        f"{textual_import_s(python, reps):.3f} s"
     )
 
 

@@ -12,7 +12,6 @@ import os
 import re
 import sys
 from collections.abc import Set as AbstractSet
-from pathlib import Path
 
 TYPE_CHECKING = False  # typing itself is a sixth of a bare start: not imported to run
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ def unknown_command(first: str, commands: AbstractSet[str]) -> str | None:
     A word that is no file, has no path separator and no suffix is a misspelled
     command far more often than a scenario file name (``kdump-storm valdate``).
     """
-    if first.startswith("-") or "/" in first or "." in first or Path(first).exists():
+    if first.startswith("-") or "/" in first or "." in first or os.path.exists(first):
         return None
     import difflib  # only for a word that is no command: not paid for by every start
 

@@ -239,6 +239,24 @@ def test_help_lists_every_command_without_importing_any_command_module() -> None
         assert command.name in rest and command.help.split()[0] in rest
 
 
+def test_help_imports_no_heavy_stdlib_module_a_regular_install_would_not_have() -> None:
+    # -S: no site, so no editable-install finder (which imports pathlib itself); a
+    # regular install's interpreter starts with none of these, and --help needs none
+    code = (
+        "import sys, contextlib, io\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        "heavy = ('pathlib', 'typing', 'dataclasses', 'shutil', 'difflib', 'importlib.util')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_a_command_parses_its_own_options_when_only_it_is_registered() -> None:
     from cli.main import main
 
