@@ -8,11 +8,19 @@ uevents processed per second of wall time, and the time of 10,000 Monte Carlo
 probes over the finished run. DIMM runs each case under the strategy its case
 file names (7680 uevents: add + online per block, through the udev queue);
 its target is under 2 s each, read next to W1 in the same run.
+
+STORM is the ceiling of the TUI's "engine xN": ``scenarios/large_lpar.toml`` run by
+the engine alone, headless, on a whole core, one simulated second at a time (as the
+TUI's frames advance it), and the speed it keeps (simulated s per wall s) over the
+storm's seconds: the slowest second, the median and the storm as a whole, per
+strategy and for each compare pair held in lockstep. x1000 in the TUI needs at least
+x1000 here, before the TUI draws anything.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -122,15 +130,50 @@ def row(scenario: Scenario, name: str) -> None:
     )
 
 
+LARGE_LPAR = CASES.parent / "large_lpar.toml"
+
+
+def storm_speeds(scenario: Scenario, names: list[str]) -> list[float]:
+    """Simulated s per wall s of each simulated second, for ``names`` run in lockstep."""
+    sessions = [Session(scenario, name) for name in names]
+    speeds = []
+    for second in range(1, int(scenario.duration_s) + 1):
+        t0 = time.perf_counter()
+        for session in sessions:
+            session.advance_to(float(second))
+        speeds.append(1.0 / max(time.perf_counter() - t0, 1e-9))
+    return speeds
+
+
+def bench_storm(strategies: list[str]) -> None:
+    scenario = load_scenario(LARGE_LPAR)
+    storms = [s for s in scenario.storms if s.count]
+    first = min(s.at_s for s in storms)
+    last = max(s.last_s for s in storms)
+    print(
+        f"\nSTORM: {scenario.name}, engine alone, per simulated second of the storm "
+        f"({first:.0f} s .. {last:.0f} s)"
+    )
+    print(f"{'strategies':32} {'slowest':>9} {'median':>9} {'storm':>9}")
+    pairs = [[a, b] for i, a in enumerate(strategies) for b in strategies[i + 1 :]]
+    for names in [[n] for n in strategies] + pairs:
+        speeds = storm_speeds(scenario, names)[int(first) : int(last) + 1]
+        whole = len(speeds) / sum(1.0 / x for x in speeds)
+        cells = (f"x{v:.0f}" for v in (min(speeds), statistics.median(speeds), whole))
+        print(f"{' + '.join(names):32} " + " ".join(f"{c:>9}" for c in cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--strategy", action="append", choices=STRATEGIES)
-    parser.add_argument("--workload", action="append", choices=("W1", "W2", "DIMM"))
+    parser.add_argument("--workload", action="append", choices=("W1", "W2", "DIMM", "STORM"))
     args = parser.parse_args()
     strategies = args.strategy or list(STRATEGIES)
-    for label in args.workload or ["W1", "W2", "DIMM"]:
+    for label in args.workload or ["W1", "W2", "DIMM", "STORM"]:
         if label == "DIMM":
             bench_dimm()
+        elif label == "STORM":
+            bench_storm(strategies)
         else:
             bench(label, W1 if label == "W1" else W2, strategies)
 
