@@ -82,3 +82,34 @@ def test_seqs_of_a_kind_are_the_records_of_that_kind(strategy):
         want = [r.seq for r in records if r.kind in kinds]
         assert s.sim.trace.seqs_of(kinds) == want
     assert len(s.sim.trace.seqs_of([RecordKind.CRASH_PROBE])) == len(s.sim.probes) > 0
+
+
+def prefix_digest(trace: Trace, records: int) -> str:
+    """sha256 of the export's first ``records`` lines, as Record.to_json writes them."""
+    lines = "".join(trace.record(seq).to_json() + "\n" for seq in range(records))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def test_metrics_hash_no_record_until_their_digest_is_read():
+    """The TUI's metrics (several a second) never read the digest: nothing is hashed for
+    them; reading it hashes the records up to the metrics' instant, not the later ones."""
+    s = Session(load_scenario(ROOT / "scenarios" / "mixed_churn.toml"), "udev-reload")
+    s.advance_to(40.0)
+    m = s.metrics(monte_carlo_runs=0)
+    assert s.sim.trace._hashed == 0
+    s.advance_to(90.0)  # more records after the metrics were taken
+    assert len(s.sim.trace) > m.trace.records > 0
+    assert m.trace_digest == prefix_digest(s.sim.trace, m.trace.records)
+    assert s.sim.trace._hashed == m.trace.records
+
+
+def test_an_older_metrics_read_after_a_newer_one_gives_its_own_instants_digest():
+    s = Session(load_scenario(ROOT / "scenarios" / "mixed_churn.toml"), "fdt-hole")
+    s.advance_to(15.0)
+    early = s.metrics(monte_carlo_runs=0)
+    s.run_to_end()
+    late = s.metrics(monte_carlo_runs=0)
+    assert late.trace_digest == export_digest(s.sim.trace)  # hashed to the end first
+    assert early.trace.records < late.trace.records
+    assert early.trace_digest == prefix_digest(s.sim.trace, early.trace.records)
+    assert early.trace_digest != late.trace_digest

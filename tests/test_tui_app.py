@@ -395,3 +395,34 @@ def test_live_playback_measures_each_frames_drawing_and_budgets_the_engine_with_
         )
 
     drive(app, body)
+
+
+def test_a_live_frame_is_measured_to_the_end_of_its_render_not_before_it() -> None:
+    """The render of a frame is part of its drawing: 10 ms spent drawing the header (on
+    the fake clock) show in what playback measured. A callback posted with
+    ``call_after_refresh`` ran before the render (the screen went idle before the
+    widgets posted their updates) and measured 16.7 ms instead of 26.7."""
+    from tui.playback import FRAME_GOAL, START_DRAW_SHARE
+
+    app = make_app(DEFAULT, "udev-reload", speed=10)
+    now = [0.0]
+
+    async def body(pilot, screen: MainScreen) -> None:
+        playback = screen.playback
+        playback.clock = lambda: now[0]
+        await pilot.press("p")
+        header = screen.header
+        draw_header = header.render_line
+
+        def slow_render_line(y: int):
+            now[0] += 0.010  # drawing the header's new time takes 10 ms
+            return draw_header(y)
+
+        header.render_line = slow_render_line  # type: ignore[method-assign]
+        screen.advance_frames(1)  # began at 0 s with a budget of 85% - 45% of 1/30 s
+        now[0] = 0.030  # the widgets' sync ends 30 ms after the frame began
+        await pilot.pause()
+        budget = (FRAME_GOAL - START_DRAW_SHARE) / 30  # 13.3 ms
+        assert playback._draw_s == pytest.approx(0.040 - budget)  # 26.7 ms past it
+
+    drive(app, body)

@@ -5,7 +5,8 @@ private: a reactive set without its watchers or a layout (``set_reactive``),
 the scrollbar update that follows a virtual size (``_scroll_update``), the
 render cache, dirty regions and line cache of ``Widget`` (``_render_cache``,
 ``_dirty_regions``, ``_styles_cache``), the markup flag a ``Static`` renders with
-(``_render_markup``), and, for tests and the benchmark, the compositor's strips
+(``_render_markup``), the end of each screen update (``_compositor_refresh``: playback
+measures a frame to it), and, for tests and the benchmark, the compositor's strips
 and one screen update without the pilot's idle sleep.
 
 REVIEWED_TEXTUAL_VERSION is the version these were read against (textual/widget.py,
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.geometry import Size
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -35,7 +37,25 @@ USED: dict[str, tuple[str, str]] = {
     "_compositor": ("textual.screen.Screen", "the screen's strips (tests)"),
     "_wait_for_screen": ("textual.pilot.Pilot", "one frame without the idle sleep (bench)"),
     "_on_timer_update": ("textual.screen.Screen", "one frame without the idle sleep (bench)"),
+    "_compositor_refresh": ("textual.screen.Screen", "the end of each screen update (playback)"),
 }
+
+
+class RenderedScreen(Screen[None]):
+    """A screen told when each of its updates has reached the display: ``screen_rendered()``.
+
+    Textual offers no public hook there. ``call_after_refresh`` is not one while
+    playing: its callback runs when the screen next goes idle, and the screen goes
+    idle before the widgets refreshed in a frame have posted their updates to it, so
+    the callback comes before the render it was meant to follow.
+    """
+
+    def _compositor_refresh(self) -> None:
+        super()._compositor_refresh()
+        self.screen_rendered()
+
+    def screen_rendered(self) -> None:
+        """Called at the end of every update of this screen (it is the current one)."""
 
 
 def set_virtual_size_quietly(widget: Any, size: Size) -> None:

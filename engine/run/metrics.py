@@ -10,12 +10,13 @@ probability is above zero. A *window* is a maximal stretch with
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from engine.rng import RandomStreams
 from engine.run.history_totals import Totals
 from engine.run.outcomes import Cause, MonteCarlo, Outcome, Readiness, monte_carlo
+from engine.run.trace import TracePrefix
 
 if TYPE_CHECKING:
     from engine.run.simulation import Simulation
@@ -67,7 +68,11 @@ class FdtHoleUse:
 
 @dataclass(frozen=True)
 class Metrics:
-    """The metrics of one run so far; ``as_dict()`` is the JSON ``run --format json`` prints."""
+    """The metrics of one run so far; ``as_dict()`` is the JSON ``run --format json`` prints.
+
+    ``trace_digest`` is hashed when first read (``TracePrefix``): the TUI asks for
+    metrics several times a second while playing and never shows the digest.
+    """
 
     exposure_s: float
     at_risk_s: float
@@ -86,7 +91,12 @@ class Metrics:
     probes: tuple[Outcome, ...]
     monte_carlo: MonteCarlo
     elapsed_s: float
-    trace_digest: str
+    trace: TracePrefix = field(repr=False)  # the records these metrics were computed over
+
+    @property
+    def trace_digest(self) -> str:
+        """sha256 of the trace's JSON Lines export up to these metrics' instant."""
+        return self.trace.digest()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -172,5 +182,5 @@ def compute_metrics(sim: Simulation, *, monte_carlo_runs: int | None = None) -> 
         probes=tuple(sim.probes),
         monte_carlo=mc,
         elapsed_s=_r(elapsed),
-        trace_digest=sim.trace.digest(),
+        trace=sim.trace.prefix(),
     )

@@ -120,7 +120,7 @@ class Trace:
         # per shape: ("key": text and value index, in sorted key order; the kind's text)
         self._line_layouts: dict[int, tuple[list[tuple[str, int]], str]] = {}
         self._digest = hashlib.sha256()
-        self._hashed = 0  # records already fed to the digest
+        self._hashed = 0  # records already fed to the digest (when one was asked for)
         self._open: dict[int, RecordKind] = {}  # span id -> its start kind
 
     def add(self, t_s: float, kind: RecordKind, **detail: object) -> int:
@@ -194,20 +194,29 @@ class Trace:
     def __len__(self) -> int:
         return len(self._t)
 
-    def digest(self) -> str:
-        """sha256 of the JSON Lines export of every record so far.
+    def prefix(self) -> TracePrefix:
+        """The records so far, as a fixed prefix (``TracePrefix.digest()`` when asked)."""
+        return TracePrefix(self, len(self._t))
 
-        The new records' lines are written straight from the columns
+    def digest(self, records: int | None = None) -> str:
+        """sha256 of the JSON Lines export of the first ``records`` records (all so far).
+
+        The lines not hashed yet are written straight from the columns
         (``_json_line``: the very text of ``Record.to_json``) and hashed in one
-        update: the TUI asks for metrics several times a second, and building a
-        ``Record`` and a dict per line cost most of a metrics call (issue 11c).
+        update; building a ``Record`` and a dict per line cost most of a metrics
+        call (issue 11c). A prefix shorter than what is already hashed (an older
+        ``Metrics`` read after a newer one) is hashed afresh.
         """
-        end = len(self._t)
+        end = len(self._t) if records is None else records
+        if end < self._hashed:
+            return hashlib.sha256(self._lines(0, end).encode()).hexdigest()
         if end > self._hashed:
-            lines = [self._json_line(seq) for seq in range(self._hashed, end)]
-            self._digest.update(("\n".join(lines) + "\n").encode())
+            self._digest.update(self._lines(self._hashed, end).encode())
             self._hashed = end
         return self._digest.hexdigest()
+
+    def _lines(self, first: int, end: int) -> str:
+        return "".join([self._json_line(seq) + "\n" for seq in range(first, end)])
 
     def _json_line(self, seq: int) -> str:
         """``self.record(seq).to_json()``, without the Record: keys sorted (detail,
@@ -237,6 +246,18 @@ class Trace:
         for seq in range(len(self._t)):
             out.write(self._json_line(seq))
             out.write("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class TracePrefix:
+    """A trace's first ``records`` records (the trace only grows): its digest is hashed
+    when read, so a reader that never reads it (the TUI's metrics) never pays it."""
+
+    trace: Trace = field(repr=False)  # compared by identity (Trace has no __eq__)
+    records: int
+
+    def digest(self) -> str:
+        return self.trace.digest(self.records)
 
 
 class _ReadOnly(Sequence[Record]):

@@ -27,7 +27,7 @@ from tui.widgets.session_pane import SessionPane
 COMPACT_BELOW_ROWS = 32  # fewer rows: region legend and exposure chart fold away
 
 
-class MainScreen(ViewActions):
+class MainScreen(ViewActions, internals.RenderedScreen):
     """Drives the sessions and pushes their state into the panes."""
 
     BINDINGS = commands.bindings()
@@ -55,6 +55,7 @@ class MainScreen(ViewActions):
         self.last_exports: list[Path] = []
         self.selected_probe: int | None = None  # the trace seq of the probe whose detail shows
         self.verdict_shown = False
+        self._budget_end_s: float | None = None  # the playing frame not yet measured
 
     def compose(self) -> ComposeResult:
         # kept, not queried: every frame reads them, and a query walks the DOM
@@ -162,6 +163,7 @@ class MainScreen(ViewActions):
         for _ in range(count):
             if not self.playback.playing:
                 return
+            self.screen_rendered()  # a frame not yet rendered: it took at least until now
             before = self.runs.now_s
             target = min(before + self.playback.frame_step_s(), self.runs.duration_s)
             budget_s = self.playback.budget_s
@@ -169,9 +171,9 @@ class MainScreen(ViewActions):
             self.runs.advance_to(target, budget_s=budget_s)
             self.playback.reached(target - before, self.runs.now_s - before)
             if clock is not None and budget_s is not None:
-                # what the frame took beyond the engine's budget, to the end of the
-                # render: drawing, and the engine's overshoot past its last event
-                self.call_after_refresh(self._frame_drawn, started_s + budget_s)
+                # measured at the end of its render (screen_rendered): what the frame
+                # took beyond the engine's budget, drawing and the engine's overshoot
+                self._budget_end_s = started_s + budget_s
             self.frames += 1
             if self.runs.finished:
                 self.playback.playing = False
@@ -188,9 +190,14 @@ class MainScreen(ViewActions):
                 tree_pane=turn.tree_pane,
             )
 
-    def _frame_drawn(self, budget_end_s: float) -> None:
-        if self.playback.clock is not None:
-            self.playback.drawn(max(self.playback.clock() - budget_end_s, 0.0))
+    def screen_rendered(self) -> None:
+        """The end of a screen update: the playing frame that asked for it is measured here
+        (the widgets' sync, Textual's messages, layout and render, and the engine's
+        overshoot past its budget)."""
+        budget_end_s, clock = self._budget_end_s, self.playback.clock
+        if budget_end_s is not None and clock is not None:
+            self._budget_end_s = None
+            self.playback.drawn(max(clock() - budget_end_s, 0.0))
 
     def seek(self, t_s: float) -> None:
         """Move every session to ``t_s`` (back = replay from 0)."""
