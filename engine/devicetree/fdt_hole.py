@@ -31,6 +31,7 @@ from enum import StrEnum
 import _libfdt
 import libfdt
 
+from engine.devicetree.cpus_children import ChildrenRegion, grown_end, node_end, servers_at
 from engine.devicetree.fdt_fast import FastCpus
 from engine.devicetree.fdt_layout import props_end, subtree_end
 from engine.devicetree.fdt_literal import update_2021, update_2024, wrap
@@ -82,8 +83,9 @@ class FdtHole:
         self._covered: set[int] = set()
         self._listeners: list[CoverageListener] = []
         self._walked: tuple[int, list[_DecodedNode | None]] | None = None
-        # (strings block, /cpus children bytes, their threads) of the last decode
-        self._region: tuple[bytes, bytes, frozenset[int]] | None = None
+        # /cpus's children as the last load or literal write left them
+        self._region: ChildrenRegion | None = None
+        self._cover_version = 0  # bumped whenever _covered changes
         # node bytes -> decoded node; valid while the strings block stays the same
         self._node_decode_cache: dict[bytes, _DecodedNode | None] = {}
         # the blob of the last load and the generation it left: a reload of the same
@@ -131,7 +133,7 @@ class FdtHole:
         self.loaded = True
         self.stale = False
         self._written()
-        self._cover(self._decode_threads())
+        self._recover()
         self._last_load = (blob, self.generation)
         return True
 
@@ -204,7 +206,7 @@ class FdtHole:
         unchanged = self.used_bytes == used and buf[:used] == before
         if not unchanged:
             self._written()
-            self._cover(self._decode_threads())
+            self._recover()
         if error is not None:
             return _FAILED[error]
         return UpdateOutcome.UNCHANGED if unchanged else UpdateOutcome.UPDATED
@@ -248,7 +250,7 @@ class FdtHole:
         child = _libfdt.fdt_first_subnode(buf, cpus)
         while child >= 0:
             after = _libfdt.fdt_next_subnode(buf, child)
-            end = after if after >= 0 else self._node_end(child)
+            end = after if after >= 0 else node_end(buf, child)
             out.append(self._decoded_child(child, end))
             child = after
         return out
@@ -262,29 +264,6 @@ class FdtHole:
             return cache[key]
         decoded = cache[key] = self._decode_child(child)
         return decoded
-
-    def _node_end(self, node: int) -> int:
-        """Offset just past ``node``'s FDT_END_NODE, by walking its tokens."""
-        buf = self._buf
-        base = self._header(_OFF_DT_STRUCT)
-        limit = base + self._header(_SIZE_DT_STRUCT)
-        pos, depth = base + node, 0
-        while pos < limit:
-            (token,) = _U32.unpack_from(buf, pos)
-            pos += 4
-            if token == 1:  # FDT_BEGIN_NODE: NUL-terminated name, 4-byte aligned
-                depth += 1
-                pos = (buf.index(0, pos) + 4) & ~3
-            elif token == 2:  # FDT_END_NODE
-                depth -= 1
-                if depth == 0:
-                    return pos - base
-            elif token == 3:  # FDT_PROP: len, nameoff, value
-                (length,) = _U32.unpack_from(buf, pos)
-                pos = (pos + 8 + length + 3) & ~3
-            elif token != 4:  # not FDT_NOP: FDT_END or garbage
-                break
-        return limit - base
 
     def _decode_child(self, child: int) -> _DecodedNode | None:
         fdt = wrap(self._buf)
@@ -316,6 +295,7 @@ class FdtHole:
         self._listeners.append(listener)
 
     def _cover(self, threads: frozenset[int]) -> None:
+        self._cover_version += 1
         old = self._covered
         self._covered = set(threads)
         self._threads = (self.generation, threads)
@@ -326,48 +306,67 @@ class FdtHole:
                     listener(gained, lost)
 
     def _cover_delta(self, gained: frozenset[int], lost: frozenset[int]) -> None:
+        self._cover_version += 1
         self._covered -= lost
         self._covered |= gained
         for listener in self._listeners:
             listener(gained, lost)
 
-    def _decode_threads(self) -> frozenset[int]:
-        """The interrupt servers of the CPU nodes, decoded from the hole's bytes.
+    def _recover(self) -> None:
+        """Cover the threads of the CPU nodes in the hole after a load or a literal write.
 
         A load whose ``/cpus`` children end with the very bytes decoded last time (a
-        reload after cores were added: new nodes come first; or the same blob again)
-        decodes only the children in front of them.
+        reload after cores were added; or the same blob again), onto a coverage unchanged
+        since, decodes only the children in front of them and covers their threads as a
+        delta: no walk over the old nodes and no set of every thread per load (a storm
+        of N reloads of N cores was O(N^2) in both; see ``cpus_children``).
         """
         buf = self._buf
         cpus = _libfdt.fdt_path_offset(buf, "/cpus")
         if cpus < 0:
             self._region = None
-            return frozenset()
+            self._cover(frozenset())
+            return
         base = self._header(_OFF_DT_STRUCT)
-        start, end = props_end(buf, cpus), subtree_end(buf, cpus) - 4
-        region = bytes(buf[base + start : base + end])
-        prev = self._region
-        if prev is not None and prev[0] == self._strings_seen and region.endswith(prev[1]):
-            boundary = end - len(prev[1])
-            found = set(prev[2])
-            child = _libfdt.fdt_first_subnode(buf, cpus) if boundary > start else boundary
-            while 0 <= child < boundary:
-                after = _libfdt.fdt_next_subnode(buf, child)
-                node = self._decoded_child(child, after if after >= 0 else boundary)
+        struct_bytes = self._header(_SIZE_DT_STRUCT)
+        start = props_end(buf, cpus)
+        end = self._grown_end(cpus, base, start, struct_bytes)
+        if end is None:
+            end = subtree_end(buf, cpus) - 4
+            found: set[int] = set()
+            for node in self._children():
                 if node is not None:
                     found.update(node[2])
-                child = after
-            if child == boundary or boundary == start:
-                threads = frozenset(found)
-                self._region = (self._strings_seen, region, threads)
-                return threads
-        found = set()
-        for node in self._children():
-            if node is not None:
-                found.update(node[2])
-        threads = frozenset(found)
-        self._region = (self._strings_seen, region, threads)
-        return threads
+            self._cover(frozenset(found))
+        children = bytes(buf[base + start : base + end])
+        self._region = ChildrenRegion(
+            self._strings_seen, children, struct_bytes, self._cover_version
+        )
+
+    def _grown_end(self, cpus: int, base: int, start: int, struct_bytes: int) -> int | None:
+        """After new children in front of the last region's: cover their threads and
+        return where ``/cpus``'s children end; None (nothing covered) otherwise."""
+        prev = self._region
+        if prev is None or (prev.strings, prev.cover_version) != (
+            self._strings_seen,
+            self._cover_version,
+        ):
+            return None
+        end = grown_end(self._buf, prev, base, start, struct_bytes)
+        if end is None:
+            return None
+        boundary = end - len(prev.children)
+        found: set[int] = set()
+        child = _libfdt.fdt_first_subnode(self._buf, cpus) if boundary > start else boundary
+        while 0 <= child < boundary:
+            found.update(servers_at(self._buf, child))  # a new node: decoded when shown
+            child = _libfdt.fdt_next_subnode(self._buf, child)
+        if child != boundary:
+            return None
+        gained = frozenset(found - self._covered)
+        if gained:
+            self._cover_delta(gained, frozenset())
+        return end
 
     def blob(self) -> bytes:
         """The whole hole (header totalsize = hole size)."""
