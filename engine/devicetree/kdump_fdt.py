@@ -152,7 +152,8 @@ class KdumpFdtBuilder:
         self._strings: StringsBlock | None = None
         self._nodes: dict[int, bytes] = {}
         self._last: tuple[tuple[int, ...], bytes] | None = None
-        self._last_nodes: tuple[tuple[int, ...], bytes] = ((), b"")  # _cpu_nodes' last answer
+        # _cpu_nodes' last answer: (present cores, node pieces, their total length)
+        self._last_nodes: tuple[tuple[int, ...], list[bytes], int] = ((), [], 0)
 
     def reference_tree(self) -> fdt.FDT:
         """The same content as an ``fdt.FDT`` (slow; for checks and the reference builder)."""
@@ -210,19 +211,23 @@ class KdumpFdtBuilder:
             self._nodes[core] = cached
         return cached
 
-    def _cpu_nodes(self, present: tuple[int, ...]) -> bytes:
-        """The CPU nodes of ``present``, in order. A DLPAR add puts its core first in the
-        live tree (``present_cores``), so the nodes of the last build follow the new ones
-        unchanged: one byte copy, not a join of every node again."""
-        last, nodes = self._last_nodes, self._nodes
-        k = len(present) - len(last[0])
-        if last[0] and k > 0 and present[k:] == last[0]:
-            head = b"".join(nodes.get(c) or self.node_bytes(c) for c in present[:k])
-            joined = head + last[1]
+    def _cpu_nodes(self, present: tuple[int, ...]) -> tuple[list[bytes], int]:
+        """The CPU nodes of ``present`` in order, as pieces, and their total length. A
+        DLPAR add puts its core first in the live tree (``present_cores``), so the nodes
+        of the last build follow the new ones unchanged: the new pieces in front of the
+        last list, and the blob's one join is the only copy of the nodes' bytes."""
+        last, last_pieces, last_bytes = self._last_nodes
+        nodes = self._nodes
+        k = len(present) - len(last)
+        if last and k > 0 and present[k:] == last:
+            pieces = [nodes.get(c) or self.node_bytes(c) for c in present[:k]]
+            size = last_bytes + sum(map(len, pieces))
+            pieces += last_pieces
         else:
-            joined = b"".join([nodes.get(c) or self.node_bytes(c) for c in present])
-        self._last_nodes = (present, joined)
-        return joined
+            pieces = [nodes.get(c) or self.node_bytes(c) for c in present]
+            size = sum(map(len, pieces))
+        self._last_nodes = (present, pieces, size)
+        return pieces, size
 
     def build(self) -> bytes:
         """The packed kdump FDT for the machine's present cores now."""
@@ -230,9 +235,10 @@ class KdumpFdtBuilder:
         if self._last is not None and (self._last[0] is present or self._last[0] == present):
             return self._last[1]
         rsvmap, prefix, suffix, strings, boot_cpu = self._constant_parts()
-        body = b"".join((prefix, self._cpu_nodes(present), suffix))
+        nodes, nodes_bytes = self._cpu_nodes(present)
+        body_bytes = len(prefix) + nodes_bytes + len(suffix)
         off_struct = HEADER_BYTES + len(rsvmap)
-        off_strings = off_struct + len(body)
+        off_strings = off_struct + body_bytes
         total = off_strings + len(strings)
         header = _HEADER.pack(
             FDT_MAGIC,
@@ -244,9 +250,9 @@ class KdumpFdtBuilder:
             FDT_LAST_COMP_VERSION,
             boot_cpu,
             len(strings),
-            len(body),
+            body_bytes,
         )
-        blob = b"".join((header, rsvmap, body, strings))
+        blob = b"".join([header, rsvmap, prefix, *nodes, suffix, strings])
         self._last = (present, blob)
         return blob
 
