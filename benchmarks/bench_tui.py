@@ -167,10 +167,12 @@ def pooled(runs: list[dict]) -> str:
     frames = [f for r in runs for f in r["frame_s"]]
     wall = sum(r["wall_s"] for r in runs)
     p95 = statistics.quantiles(frames, n=20)[-1] if len(frames) > 1 else frames[0]
+    simulated = sum(r["sim_s"] for r in runs)
     return (
         f"{len(frames)} frames in {wall:.2f} s = {len(frames) / wall:.1f} frames/s "
         f"(p50 {1000 * statistics.median(frames):.1f} ms, p95 {1000 * p95:.1f} ms, "
-        f"runs {min(r['fps'] for r in runs):.1f}..{max(r['fps'] for r in runs):.1f})"
+        f"runs {min(r['fps'] for r in runs):.1f}..{max(r['fps'] for r in runs):.1f}); "
+        f"{simulated:.0f} s simulated = engine x{simulated / wall:.0f}"
     )
 
 

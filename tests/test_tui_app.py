@@ -426,3 +426,19 @@ def test_a_live_frame_is_measured_to_the_end_of_its_render_not_before_it() -> No
         assert playback._draw_s == pytest.approx(0.040 - budget)  # 26.7 ms past it
 
     drive(app, body)
+
+
+def test_the_app_collects_young_objects_less_often_while_it_runs_and_restores_it_after() -> None:
+    import gc
+
+    from tui.app import GC_YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    async def body(pilot, screen: MainScreen) -> None:
+        seen.append(gc.get_threshold())
+
+    drive(make_app(DEFAULT, "udev-reload"), body)
+    assert seen == [(GC_YOUNG_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before

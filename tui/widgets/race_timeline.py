@@ -119,7 +119,7 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.spc: float | None = None  # seconds per column; None until fitted to the width
         self.user_zoomed = False
         self.exposure_between: Callable[[Sequence[float]], list[float]] | None = None
-        self._cache: dict[int, tuple[tuple[Any, ...], Strip]] = {}
+        self._cache: dict[int, tuple[tuple[Any, ...], Strip, list[Cell]]] = {}  # row -> key, plot
         self._rows: dict[int, tuple[Strip, int, Strip]] = {}  # row -> (plot, width, joined)
         self._drawn_cursor: int | None = None
         # (view, exposure per column) the readiness shading last asked the engine for
@@ -262,36 +262,46 @@ class RaceTimeline(ScrollView, can_focus=True):
         self.scroll_to_col(max(target, 0))
 
     # ---- rendering -----------------------------------------------------------------------
-    def _key(self, row: int) -> tuple[Any, ...]:
-        base = (self.spc, self.scroll_offset.x, self.plot_width)
+    def _view(self) -> tuple[float, int, int]:
+        """(seconds per column, scroll column, plot width): read once per call that needs
+        them, as Textual's ``size`` walks the screen's map each time it is read."""
+        return (self.spc or 1.0, self.scroll_offset.x, self.plot_width)
+
+    def _key(self, row: int, view: tuple[float, int, int]) -> tuple[Any, ...]:
+        base = (self.spc, view[1], view[2])
         if row < AXIS_ROWS:
             return (*base, self.duration_s)
         lane = self.lanes.lanes[LANES[row - AXIS_ROWS][0]]
-        live = self.cursor_col if lane.open_spans else None
+        live = column(self.now_s, view[0]) - view[1] if lane.open_spans else None
         return (*base, lane.version, live)
 
     def _refresh_changed(self) -> None:
         """Redraw the old and new cursor columns, and the rows whose strip changed."""
         width = self.size.width
         rows = AXIS_ROWS + len(LANES)
-        cursor, drawn = self.cursor_col, self._drawn_cursor
+        view = self._view()
+        cursor, drawn = column(self.now_s, view[0]) - view[1], self._drawn_cursor
         if cursor != drawn:
             self._drawn_cursor = cursor
             for col in (drawn, cursor):
-                if col is not None and 0 <= col < self.plot_width:
+                if col is not None and 0 <= col < view[2]:
                     self.refresh(Region(LABEL_W + col, -self.scroll_offset.y, 1, rows))
         for row in range(rows):
             cached = self._cache.get(row)
-            if cached is None or cached[0] != self._key(row):
+            if cached is None or cached[0] != self._key(row, view):
                 self.refresh(Region(0, row - self.scroll_offset.y, width, 1))
 
     def lane_strip(self, row: int) -> Strip:
         """The row's plot part without the cursor, from the cache when its key is unchanged."""
-        key = self._key(row)
+        return self._lane(row, self._view())[0]
+
+    def _lane(self, row: int, view: tuple[float, int, int]) -> tuple[Strip, list[Cell]]:
+        """The row's plot strip and its cells (the cursor reads its column's character)."""
+        key = self._key(row, view)
         cached = self._cache.get(row)
         if cached is not None and cached[0] == key:
-            return cached[1]
-        spc, width = self.spc or 1.0, self.plot_width
+            return cached[1], cached[2]
+        spc, width = view[0], view[2]
         if row < AXIS_ROWS:
             cells = axis_cells(self.t_left_s, spc, width, self.duration_s)
         else:
@@ -300,8 +310,8 @@ class RaceTimeline(ScrollView, can_focus=True):
             if lane.name == "readiness":
                 cells = self._shade(cells, spc, width, lane.painted_from)
         strip = strip_of(cells)
-        self._cache[row] = (key, strip)
-        return strip
+        self._cache[row] = (key, strip, cells)
+        return strip, cells
 
     def _shade(self, cells: list[Cell], spc: float, width: int, painted_from: int) -> list[Cell]:
         """Each readiness column as tall as its share of time with no dump (the engine's
@@ -334,10 +344,9 @@ class RaceTimeline(ScrollView, can_focus=True):
                 cells[i] = (legend.READY.char, legend.READY.style)
         return cells
 
-    def _row_strip(self, row: int, width: int) -> Strip:
+    def _row_strip(self, row: int, width: int, plot: Strip) -> Strip:
         """Label gutter and plot of a row, without the cursor: joined once per plot strip
         (the cursor moves every playing frame, the plot less often)."""
-        plot = self.lane_strip(row)
         joined = self._rows.get(row)
         if joined is not None and joined[0] is plot and joined[1] == width:
             return joined[2]
@@ -354,11 +363,13 @@ class RaceTimeline(ScrollView, can_focus=True):
         width = self.size.width
         if row >= AXIS_ROWS + len(LANES) or width <= 0:
             return Strip.blank(width, PLAIN)
-        line = self._row_strip(row, width)
-        col = self.cursor_col
-        if 0 <= col < min(self.plot_width, width - LABEL_W):
+        view = self._view()
+        plot, cells = self._lane(row, view)
+        line = self._row_strip(row, width, plot)
+        col = column(self.now_s, view[0]) - view[1]
+        if 0 <= col < min(view[2], width - LABEL_W):
             x = LABEL_W + col
-            char = line.crop(x, x + 1).text
+            char = cells[col][0] if col < len(cells) else " "
             if row < AXIS_ROWS:
                 cell = Segment("▼", CURSOR_BLANK)
             elif char == " ":
