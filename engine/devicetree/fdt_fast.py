@@ -30,7 +30,7 @@ from engine.devicetree.fdt_layout import (
     _write,
     scan,
 )
-from engine.devicetree.fdt_run import CleanRun, edit
+from engine.devicetree.fdt_run import CleanRun, added_in_front, edit
 from engine.devicetree.fdt_splice import (
     END_NODE,
     Props,
@@ -219,7 +219,8 @@ class FastCpus:
         # a non-CPU child of /cpus (a half-written node) with an added core's name makes
         # fdt_add_subnode fail with EXISTS: the general path says where
         taken = {c.name for c in layout.children if not c.cpu}
-        for core in set(order) - run.core_set:
+        k = added_in_front(run, order)
+        for core in order[:k] if k else set(order) - run.core_set:
             info = self._core(template, smt, core)
             if info is None or info.name in taken:
                 return None
@@ -239,13 +240,10 @@ class FastCpus:
         else:
             first = layout.children[0]
             layout.children[0] = _Child(first.length + delta, True, "")
-        layout.clean = CleanRun(
-            run.run_pos,
-            plan.cores,
-            plan.nodes,
-            plan.run_len,
-            run.core_set - plan.removed | plan.added,
-        )
+        core_set = run.core_set  # the old run is dropped: its set is changed in place
+        core_set -= plan.removed
+        core_set |= plan.added
+        layout.clean = CleanRun(run.run_pos, plan.cores, plan.nodes, plan.run_len, core_set, order)
         layout.order, layout.cpu_nodes = order, len(order)
         cores = self._cores
         gained = frozenset(t for c in plan.added for t in cores[c].threads)
@@ -337,4 +335,4 @@ def _result(
 
 def _clean(run_pos: int, infos: list[tuple[int, _Core]], written: list[bytes]) -> CleanRun:
     cores = [core for core, _ in infos]
-    return CleanRun(run_pos, cores, written, sum(map(len, written)), set(cores))
+    return CleanRun(run_pos, cores, written, sum(map(len, written)), set(cores), tuple(cores))

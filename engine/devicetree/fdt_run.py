@@ -29,6 +29,7 @@ class CleanRun:
     nodes: list[bytes]
     run_len: int
     core_set: set[int]
+    order: tuple[int, ...]  # ``cores`` as the live order it was written for
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,24 @@ class Edit:
     removed: frozenset[int]
 
 
+def added_in_front(run: CleanRun, order: tuple[int, ...]) -> int:
+    """How many cores ``order`` puts in front of ``run``'s, if that is all it changes
+    (a DLPAR add: the kernel links the new node first); 0 otherwise. Two C-speed tuple
+    operations, no set of every core."""
+    k = len(order) - len(run.order)
+    return k if k > 0 and order[k:] == run.order else 0
+
+
 def edit(run: CleanRun, order: tuple[int, ...], render: Render, tail: bytes) -> Edit | None:
     """The run for ``order``, or None when it is not ``run`` with cores removed anywhere
     and cores added first. ``tail``: the bytes after the run (context of the first node)."""
+    k = added_in_front(run, order)
+    if k:  # the common shape: only new cores, in front; the old first node's context moved
+        fresh, run_len = _rendered(order[:k], render, tail)
+        cores, nodes = [*order[:k], *run.cores], fresh + run.nodes
+        top = _settle(cores, nodes, [k] if len(cores) > k else [], k - 1, render, tail)
+        added = frozenset(order[:k])
+        return Edit(cores, nodes, run.run_len + run_len, top, added, frozenset())
     new_set = set(order)
     removed = frozenset(run.core_set - new_set)
     added = frozenset(new_set - run.core_set)
@@ -64,13 +80,8 @@ def edit(run: CleanRun, order: tuple[int, ...], render: Render, tail: bytes) -> 
     if k:
         if set(order[:k]) != added or order[k:] != tuple(cores):
             return None
-        fresh: list[bytes] = []
-        after = tail
-        for core in order[:k]:
-            node = render(core, after)
-            fresh.append(node)
-            run_len += len(node)
-            after = node
+        fresh, fresh_len = _rendered(order[:k], render, tail)
+        run_len += fresh_len
         if cores:
             dirty.add(cores[0])
         cores = [*order[:k], *cores]
@@ -79,6 +90,34 @@ def edit(run: CleanRun, order: tuple[int, ...], render: Render, tail: bytes) -> 
     elif order != tuple(cores):
         return None
     queue = sorted(cores.index(c) for c in dirty)
+    top = _settle(cores, nodes, queue, top, render, tail)
+    return Edit(cores, nodes, run_len, top, added, removed)
+
+
+def _rendered(cores: tuple[int, ...], render: Render, tail: bytes) -> tuple[list[bytes], int]:
+    """New nodes for ``cores`` (live order), each rendered before the one after it in
+    live order sits in the buffer: the last in live order comes just before ``tail``."""
+    fresh: list[bytes] = []
+    after, size = tail, 0
+    for core in cores:
+        node = render(core, after)
+        fresh.append(node)
+        size += len(node)
+        after = node
+    return fresh, size
+
+
+def _settle(
+    cores: list[int],
+    nodes: list[bytes],
+    queue: list[int],
+    top: int,
+    render: Render,
+    tail: bytes,
+) -> int:
+    """Re-render the nodes whose context changed (``queue``: live indexes, ascending),
+    and the next one while a node's first 64 bytes change (its padding may read
+    them); returns the highest live index rewritten, at most the last."""
     while queue:
         i = queue.pop(0)
         node = render(cores[i], nodes[i - 1] if i else tail)
@@ -87,4 +126,4 @@ def edit(run: CleanRun, order: tuple[int, ...], render: Render, tail: bytes) -> 
                 queue.append(i + 1)
             nodes[i] = node
             top = max(top, i)
-    return Edit(cores, nodes, run_len, min(top, len(cores) - 1), added, removed)
+    return min(top, len(cores) - 1)
