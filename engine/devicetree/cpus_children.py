@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import _libfdt
 
+from engine.devicetree.fdt_layout import is_cpu_at
+
 _U32 = struct.Struct(">I")
 _FDT_END_NODE = 2
-_OFF_DT_STRUCT, _SIZE_DT_STRUCT = 8, 36
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,36 +56,11 @@ def grown_end(
 
 def servers_at(buf: bytearray, node: int) -> tuple[int, ...]:
     """The interrupt servers of the CPU node at struct offset ``node``; () when it is not
-    one (``device_type`` is not "cpu", compared like the kernel's ``strcmp``)."""
-    kind = _libfdt.fdt_getprop(buf, node, "device_type")[0]  # [data or None, len]
-    if kind is None or bytes(kind).split(b"\0", 1)[0] != b"cpu":
+    one."""
+    if not is_cpu_at(buf, node):
         return ()
     servers = _libfdt.fdt_getprop(buf, node, "ibm,ppc-interrupt-server#s")[0]
     if servers is None:
         return ()
     value = bytes(servers)
     return struct.unpack_from(f">{len(value) // 4}I", value)
-
-
-def node_end(buf: bytearray, node: int) -> int:
-    """Struct offset just past ``node``'s FDT_END_NODE, by walking its tokens (the end
-    of the struct block when the tokens run out or are not tokens)."""
-    base = _U32.unpack_from(buf, _OFF_DT_STRUCT)[0]
-    limit = base + _U32.unpack_from(buf, _SIZE_DT_STRUCT)[0]
-    pos, depth = base + node, 0
-    while pos < limit:
-        (token,) = _U32.unpack_from(buf, pos)
-        pos += 4
-        if token == 1:  # FDT_BEGIN_NODE: NUL-terminated name, 4-byte aligned
-            depth += 1
-            pos = (buf.index(0, pos) + 4) & ~3
-        elif token == _FDT_END_NODE:
-            depth -= 1
-            if depth == 0:
-                return pos - base
-        elif token == 3:  # FDT_PROP: len, nameoff, value
-            (length,) = _U32.unpack_from(buf, pos)
-            pos = (pos + 8 + length + 3) & ~3
-        elif token != 4:  # not FDT_NOP: FDT_END or garbage
-            break
-    return limit - base

@@ -31,9 +31,9 @@ from enum import StrEnum
 import _libfdt
 import libfdt
 
-from engine.devicetree.cpus_children import ChildrenRegion, grown_end, node_end, servers_at
+from engine.devicetree.cpus_children import ChildrenRegion, grown_end, servers_at
 from engine.devicetree.fdt_fast import FastCpus
-from engine.devicetree.fdt_layout import props_end, subtree_end
+from engine.devicetree.fdt_layout import node_end, props_end, subtree_end
 from engine.devicetree.fdt_literal import update_2021, update_2024, wrap
 from engine.devicetree.fdt_splice import StepError
 from engine.devicetree.live_tree import live_cpus_props
@@ -250,7 +250,7 @@ class FdtHole:
         child = _libfdt.fdt_first_subnode(buf, cpus)
         while child >= 0:
             after = _libfdt.fdt_next_subnode(buf, child)
-            end = after if after >= 0 else node_end(buf, child)
+            end = after if after >= 0 else node_end(buf, child, tolerant=True)
             out.append(self._decoded_child(child, end))
             child = after
         return out

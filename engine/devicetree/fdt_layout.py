@@ -95,7 +95,8 @@ def props_end(buf: bytearray, node: int) -> int:
             return pos - base
 
 
-def _is_cpu(buf: bytearray, node: int) -> bool:
+def is_cpu_at(buf: bytearray, node: int) -> bool:
+    """``device_type = "cpu"``, compared like the kernel's ``strcmp(prop->data, "cpu")``."""
     value = _libfdt.fdt_getprop(buf, node, "device_type")[0]  # [data or None, len]
     return value is not None and bytes(value).split(b"\0", 1)[0] == b"cpu"
 
@@ -115,9 +116,9 @@ def scan(buf: bytearray, form: str, key: tuple[int, int]) -> Layout | None:
     children = []
     while child >= 0:
         after = _libfdt.fdt_next_subnode(buf, child)
-        end = after if after >= 0 else _node_end(buf, child)
+        end = after if after >= 0 else node_end(buf, child)
         name = _libfdt.fdt_get_name(buf, child)[0]  # [name, len]
-        children.append(_Child(end - child, _is_cpu(buf, child), name))
+        children.append(_Child(end - child, is_cpu_at(buf, child), name))
         child = after
     layout.children = _merged(children)
     return layout
@@ -127,25 +128,36 @@ def subtree_end(buf: bytearray, node: int) -> int:
     """Struct offset just past ``node``'s FDT_END_NODE: its next sibling's offset when it
     has one (a libfdt call), else by walking its tokens."""
     after = _libfdt.fdt_next_subnode(buf, node)
-    return after if after >= 0 else _node_end(buf, node)
+    return after if after >= 0 else node_end(buf, node)
 
 
-def _node_end(buf: bytearray, node: int) -> int:
-    """Struct offset just past ``node``'s FDT_END_NODE."""
+def node_end(buf: bytearray, node: int, *, tolerant: bool = False) -> int:
+    """Struct offset just past ``node``'s FDT_END_NODE, by walking its tokens.
+
+    A token that is none (FDT_END included) raises ValueError; ``tolerant`` gives the
+    end of the struct block instead, and the walk never reads past it (the hole's walk
+    of the last ``/cpus`` child, over whatever an update left).
+    """
     base = _header(buf, _OFF_DT_STRUCT)
+    limit = base + _header(buf, _SIZE_DT_STRUCT) if tolerant else len(buf)
     pos, depth = base + node, 0
-    while True:
+    while pos < limit:
         (token,) = _U32.unpack_from(buf, pos)
         pos += 4
-        if token == 1:
+        if token == 1:  # FDT_BEGIN_NODE: NUL-terminated name, 4-byte aligned
             depth += 1
             pos = (buf.index(0, pos) + 4) & ~3
-        elif token == 2:
+        elif token == 2:  # FDT_END_NODE
             depth -= 1
             if depth == 0:
                 return pos - base
-        elif token == 3:
+        elif token == 3:  # FDT_PROP: len, nameoff, value
             (length,) = _U32.unpack_from(buf, pos)
             pos = (pos + 8 + length + 3) & ~3
-        elif token != 4:
+        elif token != 4:  # not FDT_NOP
+            if tolerant:
+                break
             raise ValueError(f"bad FDT token {token} at struct offset {pos - 4 - base}")
+    if tolerant:
+        return limit - base
+    raise ValueError(f"the FDT buffer ends inside the node at struct offset {node}")
