@@ -228,7 +228,7 @@ class FastCpus:
         def render(core: int, after: bytes) -> bytes:
             return self._node(core, self._cores[core], after)
 
-        plan = edit(run, order, render, tail[:64])
+        plan = edit(run, order, k, render, tail[:64])
         if plan is None or used + plan.run_len - run.run_len > len(buf):
             return None  # another shape, or it does not fit: the general path says where
         top = plan.rewrite_from
@@ -243,7 +243,7 @@ class FastCpus:
         core_set = run.core_set  # the old run is dropped: its set is changed in place
         core_set -= plan.removed
         core_set |= plan.added
-        layout.clean = CleanRun(run.run_pos, plan.cores, plan.nodes, plan.run_len, core_set, order)
+        layout.clean = CleanRun(run.run_pos, order, plan.nodes, plan.run_len, core_set)
         layout.order, layout.cpu_nodes = order, len(order)
         cores = self._cores
         gained = frozenset(t for c in plan.added for t in cores[c].threads)
@@ -334,5 +334,5 @@ def _result(
 
 
 def _clean(run_pos: int, infos: list[tuple[int, _Core]], written: list[bytes]) -> CleanRun:
-    cores = [core for core, _ in infos]
-    return CleanRun(run_pos, cores, written, sum(map(len, written)), set(cores), tuple(cores))
+    cores = tuple(core for core, _ in infos)
+    return CleanRun(run_pos, cores, written, sum(map(len, written)), set(cores))

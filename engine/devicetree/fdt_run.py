@@ -25,11 +25,10 @@ class CleanRun:
     """The nodes of the last complete update, in live order; offsets are struct offsets."""
 
     run_pos: int  # where the run starts (the node last in live order)
-    cores: list[int]
+    order: tuple[int, ...]  # the cores, in the live order the run was written for
     nodes: list[bytes]
     run_len: int
     core_set: set[int]
-    order: tuple[int, ...]  # ``cores`` as the live order it was written for
 
 
 @dataclass(frozen=True)
@@ -50,20 +49,23 @@ def added_in_front(run: CleanRun, order: tuple[int, ...]) -> int:
     return k if k > 0 and order[k:] == run.order else 0
 
 
-def edit(run: CleanRun, order: tuple[int, ...], render: Render, tail: bytes) -> Edit | None:
+def edit(
+    run: CleanRun, order: tuple[int, ...], front: int, render: Render, tail: bytes
+) -> Edit | None:
     """The run for ``order``, or None when it is not ``run`` with cores removed anywhere
-    and cores added first. ``tail``: the bytes after the run (context of the first node)."""
-    k = added_in_front(run, order)
+    and cores added first. ``front``: ``added_in_front(run, order)``, which the caller
+    has already asked; ``tail``: the bytes after the run (context of the first node)."""
+    k = front
     if k:  # the common shape: only new cores, in front; the old first node's context moved
         fresh, run_len = _rendered(order[:k], render, tail)
-        cores, nodes = [*order[:k], *run.cores], fresh + run.nodes
+        cores, nodes = list(order), fresh + run.nodes
         top = _settle(cores, nodes, [k] if len(cores) > k else [], k - 1, render, tail)
         added = frozenset(order[:k])
         return Edit(cores, nodes, run.run_len + run_len, top, added, frozenset())
     new_set = set(order)
     removed = frozenset(run.core_set - new_set)
     added = frozenset(new_set - run.core_set)
-    cores, nodes = list(run.cores), list(run.nodes)
+    cores, nodes = list(run.order), list(run.nodes)
     run_len = run.run_len
     dirty: set[int] = set()  # cores whose predecessor changed
     top = -1  # highest live index (in the new order) whose bytes change
